@@ -1,0 +1,302 @@
+// Starts a real Redis topology on free loopback ports: one master, replicas and sentinels, each
+// a `redis-server` process with its own config file (0600: it holds the password). Used by the
+// sandbox and by every integration test. Always cleans up, even when the caller crashes.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { RedisHaError } from '../functions/core/errors';
+
+export interface TopologyOptions {
+  /** Password of the data nodes (default user, or `username` when set). */
+  readonly password: string;
+  /** ACL user the platforms log in as; the default user is then disabled. */
+  readonly username?: string;
+  /** Password the sentinels require of their clients, if any. */
+  readonly sentinelPassword?: string;
+  readonly replicas?: number;
+  readonly sentinels?: number;
+  readonly quorum?: number;
+  readonly downAfterMs?: number;
+  readonly failoverTimeoutMs?: number;
+  readonly masterName?: string;
+  /** `rename-command` on the data nodes, e.g. `{ CONFIG: 'RP_CONFIG_x' }`. */
+  readonly commandRenames?: Readonly<Record<string, string>>;
+  /** Use an ACL file (`aclfile`) instead of users in redis.conf. */
+  readonly useAclFile?: boolean;
+}
+
+export interface RedisProcess {
+  readonly role: 'node' | 'sentinel';
+  readonly port: number;
+  readonly configFile: string;
+  child: ChildProcess | null;
+}
+
+const live = new Set<ChildProcess>();
+let isExitHookInstalled = false;
+
+function installExitHook(): void {
+  if (isExitHookInstalled) return;
+  isExitHookInstalled = true;
+  process.on('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
+/** Throws a clear error, with how to install it, when redis-server is not on the PATH. */
+export function assertRedisServerInstalled(): string {
+  const result = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) {
+    throw new RedisHaError(
+      'REDIS_SERVER_MISSING',
+      'redis-server was not found on the PATH. Install it: `apt-get install -y redis-server redis-sentinel` (Debian/Ubuntu) or `brew install redis` (macOS).',
+    );
+  }
+  return result.stdout.trim();
+}
+
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<import('node:net').Server>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+export class Topology {
+  readonly masterName: string;
+  readonly nodes: RedisProcess[] = [];
+  readonly sentinels: RedisProcess[] = [];
+  readonly dir: string;
+
+  private constructor(readonly options: TopologyOptions) {
+    this.masterName = options.masterName ?? 'mymaster';
+    this.dir = mkdtempSync(join(tmpdir(), 'redis-ha-topology-'));
+  }
+
+  /** Starts the topology and waits until sentinels know each other and all replicas. */
+  static async start(options: TopologyOptions): Promise<Topology> {
+    assertRedisServerInstalled();
+    installExitHook();
+    const topology = new Topology(options);
+    try {
+      await topology.boot();
+      return topology;
+    } catch (error) {
+      await topology.stop();
+      throw error;
+    }
+  }
+
+  get sentinelAddresses(): string[] {
+    return this.sentinels.map((s) => `127.0.0.1:${s.port}`);
+  }
+
+  private async boot(): Promise<void> {
+    const replicas = this.options.replicas ?? 2;
+    const sentinels = this.options.sentinels ?? 3;
+    const ports = await freePorts(1 + replicas + sentinels);
+    const masterPort = ports[0] as number;
+    for (let i = 0; i <= replicas; i++) {
+      const port = ports[i] as number;
+      const configFile = join(this.dir, `node-${port}.conf`);
+      writeFileSync(configFile, this.nodeConfig(port, i === 0 ? null : masterPort), { mode: 0o600 });
+      if (this.options.useAclFile) writeFileSync(join(this.dir, `users-${port}.acl`), this.aclLines().join('\n') + '\n', { mode: 0o600 });
+      this.nodes.push({ role: 'node', port, configFile, child: null });
+    }
+    for (let i = 0; i < sentinels; i++) {
+      const port = ports[1 + replicas + i] as number;
+      const configFile = join(this.dir, `sentinel-${port}.conf`);
+      writeFileSync(configFile, this.sentinelConfig(port, masterPort), { mode: 0o600 });
+      this.sentinels.push({ role: 'sentinel', port, configFile, child: null });
+    }
+    await Promise.all(this.nodes.map((n) => this.launch(n)));
+    await this.waitForReplication(replicas);
+    await Promise.all(this.sentinels.map((s) => this.launch(s)));
+    await this.waitForSentinels(sentinels, replicas);
+  }
+
+  private aclLines(): string[] {
+    const { username, password } = this.options;
+    return username
+      ? [`user ${username} on >${password} ~* &* +@all`, `user default off`]
+      : [`user default on >${password} ~* &* +@all`];
+  }
+
+  private nodeConfig(port: number, replicaOf: number | null): string {
+    const { username, password, commandRenames = {} } = this.options;
+    const lines = [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${this.dir}`,
+      `logfile ${join(this.dir, `node-${port}.log`)}`,
+      'save ""',
+      'appendonly no',
+      'repl-diskless-sync yes',
+      'repl-diskless-sync-delay 0',
+      `masterauth ${password}`,
+      ...(username ? [`masteruser ${username}`] : []),
+      ...(this.options.useAclFile ? [`aclfile ${join(this.dir, `users-${port}.acl`)}`] : this.aclLines()),
+      ...(replicaOf ? [`replicaof 127.0.0.1 ${replicaOf}`] : []),
+      ...Object.entries(commandRenames).map(([from, to]) => `rename-command ${from} ${to}`),
+    ];
+    return lines.join('\n') + '\n';
+  }
+
+  private sentinelConfig(port: number, masterPort: number): string {
+    const { username, password, sentinelPassword, commandRenames = {} } = this.options;
+    const name = this.masterName;
+    const lines = [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${this.dir}`,
+      `logfile ${join(this.dir, `sentinel-${port}.log`)}`,
+      `sentinel monitor ${name} 127.0.0.1 ${masterPort} ${this.options.quorum ?? 2}`,
+      `sentinel down-after-milliseconds ${name} ${this.options.downAfterMs ?? 1000}`,
+      `sentinel failover-timeout ${name} ${this.options.failoverTimeoutMs ?? 5000}`,
+      `sentinel parallel-syncs ${name} 2`,
+      `sentinel auth-pass ${name} ${password}`,
+      ...(username ? [`sentinel auth-user ${name} ${username}`] : []),
+      ...(sentinelPassword ? [`requirepass ${sentinelPassword}`, `sentinel sentinel-pass ${sentinelPassword}`] : []),
+      ...Object.entries(commandRenames).map(([from, to]) => `sentinel rename-command ${name} ${from} ${to}`),
+    ];
+    return lines.join('\n') + '\n';
+  }
+
+  private async launch(processInfo: RedisProcess): Promise<void> {
+    const args = processInfo.role === 'sentinel' ? [processInfo.configFile, '--sentinel'] : [processInfo.configFile];
+    const child = spawn('redis-server', args, { stdio: 'ignore' });
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+    processInfo.child = child;
+    await this.waitFor(async () => (await this.ping(processInfo.port, processInfo.role)) === 'PONG', `port ${processInfo.port}`);
+  }
+
+  /** A client for a data node or sentinel of this topology, with the current credentials. */
+  client(port: number, role: 'node' | 'sentinel' = 'node', password?: string): Redis {
+    const isSentinel = role === 'sentinel';
+    const redis = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableReadyCheck: false,
+      connectTimeout: 1000,
+      commandTimeout: 2000,
+      ...(isSentinel
+        ? this.options.sentinelPassword ? { password: this.options.sentinelPassword } : {}
+        : { password: password ?? this.options.password, ...(this.options.username ? { username: this.options.username } : {}) }),
+    });
+    redis.on('error', () => undefined);
+    return redis;
+  }
+
+  private async ping(port: number, role: 'node' | 'sentinel'): Promise<string | null> {
+    const redis = this.client(port, role);
+    try {
+      await redis.connect();
+      return (await redis.ping()) as string;
+    } catch {
+      return null;
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** Runs one command against a node or sentinel of this topology. */
+  async call(port: number, role: 'node' | 'sentinel', ...command: string[]): Promise<unknown> {
+    const redis = this.client(port, role);
+    try {
+      await redis.connect();
+      const [name, ...args] = command;
+      return await redis.call(name as string, ...args);
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  private async waitForReplication(replicas: number): Promise<void> {
+    const master = this.nodes[0] as RedisProcess;
+    await this.waitFor(async () => {
+      const role = (await this.call(master.port, 'node', 'ROLE').catch(() => null)) as unknown[] | null;
+      return Array.isArray(role?.[2]) && (role[2] as unknown[]).length === replicas;
+    }, 'replicas to attach');
+  }
+
+  async waitForSentinels(sentinels = this.sentinels.length, replicas = this.nodes.length - 1): Promise<void> {
+    await this.waitFor(async () => {
+      for (const sentinel of this.sentinels) {
+        if (!sentinel.child) continue;
+        const reply = await this.call(sentinel.port, 'sentinel', 'SENTINEL', 'MASTER', this.masterName).catch(() => null);
+        if (!Array.isArray(reply)) return false;
+        const fields = new Map<string, string>();
+        for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(reply[i]), String(reply[i + 1]));
+        if (Number(fields.get('num-other-sentinels')) < sentinels - 1) return false;
+        if (Number(fields.get('num-slaves')) < replicas) return false;
+      }
+      return true;
+    }, 'sentinels to discover each other', 30_000);
+  }
+
+  /** Polls `check` until it is true or `timeoutMs` passes. */
+  async waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await check()) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  /** The port of the node that currently answers ROLE as master, or null. */
+  async currentMasterPort(): Promise<number | null> {
+    for (const node of this.nodes) {
+      if (!node.child) continue;
+      const role = (await this.call(node.port, 'node', 'ROLE').catch(() => null)) as unknown[] | null;
+      if (role?.[0] === 'master') return node.port;
+    }
+    return null;
+  }
+
+  /** Sends a signal (SIGKILL, SIGSTOP, SIGCONT) to a node or sentinel. */
+  signal(processInfo: RedisProcess, signal: NodeJS.Signals): void {
+    processInfo.child?.kill(signal);
+    if (signal === 'SIGKILL') processInfo.child = null;
+  }
+
+  async kill(processInfo: RedisProcess): Promise<void> {
+    const child = processInfo.child;
+    if (!child) return;
+    processInfo.child = null;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Restarts a stopped process from its (possibly rewritten) config file. */
+  async restart(processInfo: RedisProcess): Promise<void> {
+    await this.kill(processInfo);
+    await this.launch(processInfo);
+  }
+
+  nodeByPort(port: number): RedisProcess {
+    const found = [...this.nodes, ...this.sentinels].find((p) => p.port === port);
+    if (!found) throw new Error(`no process on port ${port}`);
+    return found;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.nodes, ...this.sentinels].map((p) => this.kill(p)));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,213 @@
+// RedisGateway over ioredis. Probe connections follow ioredis's SentinelConnector habits: no
+// retry strategy, no ready check, explicit connect and command timeouts, an `error` listener so
+// a dead node never crashes the process, and disconnect() in finally. Never logs a password.
+import Redis, { type RedisOptions } from 'ioredis';
+import { RedisHaError } from '../../core/errors';
+import type { Endpoint } from '../../core/endpoint';
+import type { Failure, NodeAnswer, SentinelAnswer, SentinelReplica } from '../../core/observation';
+import type {
+  ConnectionOptions,
+  RedisGateway,
+  SentinelListener,
+  SentinelSubscription,
+} from '../../core/ports';
+
+const MAX_RECONNECT_DELAY_MS = 5000;
+
+/** Raised by `run` when a command fails; `failure` tells auth problems from dead nodes. */
+export class GatewayError extends RedisHaError {
+  constructor(
+    readonly failure: Failure['failure'],
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`REDIS_${failure.toUpperCase().replace('-', '_')}`, message, options);
+  }
+}
+
+export class IoredisGateway implements RedisGateway {
+  async querySentinel(endpoint: Endpoint, options: ConnectionOptions, masterName: string): Promise<SentinelAnswer> {
+    return this.withConnection(endpoint, options, async (redis) => {
+      const replies = await redis
+        .pipeline()
+        .call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)
+        .call('SENTINEL', 'MASTER', masterName)
+        .call('SENTINEL', 'REPLICAS', masterName)
+        .call('SENTINEL', 'CKQUORUM', masterName)
+        .exec();
+      const [addr, master, replicas, ckquorum] = (replies ?? []).map(([err, value]) => ({ err, value }));
+      const authError = (replies ?? []).find(([err]) => err && isAuthError(err))?.[0];
+      if (authError) throw authError;
+      const address = addr?.value as [string, string] | null | undefined;
+      const fields = master?.err ? {} : pairs(master?.value);
+      return {
+        ok: true,
+        masterAddress: address ? { host: address[0], port: Number(address[1]) } : null,
+        masterFlags: (fields.flags ?? '').split(',').filter(Boolean),
+        configEpoch: Number(fields['config-epoch'] ?? 0),
+        numOtherSentinels: Number(fields['num-other-sentinels'] ?? 0),
+        quorum: Number(fields.quorum ?? 0),
+        quorumError: ckquorum?.err ? ckquorum.err.message : null,
+        replicas: replicas?.err ? [] : ((replicas?.value ?? []) as unknown[]).map(toReplica),
+      };
+    });
+  }
+
+  async queryRole(endpoint: Endpoint, options: ConnectionOptions): Promise<NodeAnswer> {
+    return this.withConnection(endpoint, options, async (redis) => {
+      const reply = (await redis.call(renamed(options, 'ROLE'))) as unknown[];
+      const role = String(reply[0]);
+      if (role === 'master') {
+        const replicas = (reply[2] as [string, string, string][]).map(([host, port, offset]) => ({
+          endpoint: { host, port: Number(port) },
+          offset: Number(offset),
+        }));
+        return { ok: true, role: 'master', offset: Number(reply[1]), replicas };
+      }
+      if (role === 'slave') {
+        return {
+          ok: true,
+          role: 'slave',
+          offset: Number(reply[4]),
+          replicas: [],
+          masterEndpoint: { host: String(reply[1]), port: Number(reply[2]) },
+          linkState: String(reply[3]),
+        };
+      }
+      return { ok: true, role: 'sentinel', offset: 0, replicas: [] };
+    });
+  }
+
+  async run(endpoint: Endpoint, options: ConnectionOptions, commands: readonly (readonly string[])[]): Promise<unknown[]> {
+    const redis = this.connection(endpoint, options);
+    try {
+      await redis.connect();
+      await authenticate(redis, options);
+      const results: unknown[] = [];
+      for (const [name, ...args] of commands) {
+        if (!name) continue;
+        results.push(await redis.call(renamed(options, name), ...args));
+      }
+      return results;
+    } catch (error) {
+      const failure = classify(error);
+      throw new GatewayError(failure.failure, `${endpoint.host}:${endpoint.port}: ${failure.detail}`);
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  subscribe(endpoint: Endpoint, options: ConnectionOptions, listener: SentinelListener): SentinelSubscription {
+    let attempts = 0;
+    const redis = new Redis({
+      ...baseOptions(endpoint, options),
+      ...credentials(options),
+      lazyConnect: false,
+      autoResubscribe: true,
+      // Back off exponentially with jitter while a sentinel is away; never give up.
+      retryStrategy: (times) => {
+        attempts = times;
+        const ceiling = Math.min(MAX_RECONNECT_DELAY_MS, 100 * 2 ** Math.min(times, 10));
+        return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+      },
+    });
+    redis.on('error', () => undefined);
+    redis.on('ready', () => {
+      attempts = 0;
+      listener.onConnected();
+    });
+    redis.on('close', () => listener.onDisconnected(attempts > 0 ? `reconnect attempt ${attempts}` : 'connection closed'));
+    redis.on('pmessage', (_pattern: string, channel: string, message: string) => listener.onEvent(channel, message));
+    redis.psubscribe('*').catch(() => undefined);
+    return {
+      close: async () => {
+        redis.disconnect();
+      },
+    };
+  }
+
+  private connection(endpoint: Endpoint, options: ConnectionOptions): Redis {
+    const redis = new Redis({ ...baseOptions(endpoint, options), lazyConnect: true, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    return redis;
+  }
+
+  private async withConnection<T extends { ok: true }>(
+    endpoint: Endpoint,
+    options: ConnectionOptions,
+    work: (redis: Redis) => Promise<T>,
+  ): Promise<T | Failure> {
+    const redis = this.connection(endpoint, options);
+    try {
+      await redis.connect();
+      await authenticate(redis, options);
+      return await work(redis);
+    } catch (error) {
+      return classify(error);
+    } finally {
+      redis.disconnect();
+    }
+  }
+}
+
+function baseOptions(endpoint: Endpoint, options: ConnectionOptions): RedisOptions {
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    connectTimeout: options.connectTimeoutMs,
+    commandTimeout: options.commandTimeoutMs,
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 0,
+    enableAutoPipelining: false,
+    ...(options.tls ? { tls: { ...options.tls } } : {}),
+  };
+}
+
+function credentials(options: ConnectionOptions): RedisOptions {
+  return {
+    ...(options.username ? { username: options.username } : {}),
+    ...(options.password ? { password: options.password } : {}),
+  };
+}
+
+/** AUTH as its own command, so that a refusal is an answer we can classify, not a retry loop. */
+async function authenticate(redis: Redis, options: ConnectionOptions): Promise<void> {
+  if (!options.password) return;
+  if (options.username) await redis.call('AUTH', options.username, options.password);
+  else await redis.call('AUTH', options.password);
+}
+
+function renamed(options: ConnectionOptions, command: string): string {
+  return options.commandRenames?.[command.toUpperCase()] ?? command;
+}
+
+function isAuthError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /^(WRONGPASS|NOAUTH|NOPERM)|invalid password|ERR AUTH/i.test(message);
+}
+
+function classify(error: unknown): Failure {
+  const message = error instanceof Error ? error.message : String(error);
+  if (isAuthError(error)) return { ok: false, failure: 'auth-failed', detail: message.split('\n')[0] ?? message };
+  if (/timed? ?out|ETIMEDOUT/i.test(message)) return { ok: false, failure: 'timeout', detail: 'timed out' };
+  if (/ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|Connection is closed|EPIPE/i.test(message)) {
+    return { ok: false, failure: 'unreachable', detail: message.split('\n')[0] ?? message };
+  }
+  return { ok: false, failure: 'error', detail: message.split('\n')[0] ?? message };
+}
+
+function pairs(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(value)) return out;
+  for (let i = 0; i + 1 < value.length; i += 2) out[String(value[i])] = String(value[i + 1]);
+  return out;
+}
+
+function toReplica(raw: unknown): SentinelReplica {
+  const fields = pairs(raw);
+  return {
+    endpoint: { host: fields.ip ?? '', port: Number(fields.port ?? 0) },
+    flags: (fields.flags ?? '').split(',').filter(Boolean),
+    masterLinkStatus: fields['master-link-status'] ?? 'unknown',
+  };
+}

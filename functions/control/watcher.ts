@@ -1,0 +1,148 @@
+// Keeps a pub/sub subscription to every sentinel and probes a cluster the moment one of its
+// sentinels reports something that matters (+switch-master, +odown, ...). Bursts coalesce into
+// one probe at a time per cluster; a periodic full probe catches anything missed. Like
+// ioredis's failover detector, a sentinel message is a trigger to re-check, never the truth.
+import { randomUUID } from 'node:crypto';
+import { sentinelEndpoints, type Inventory, type SentinelCluster } from '../core/inventory';
+import { formatEndpoint } from '../core/endpoint';
+import type { SentinelSubscription } from '../core/ports';
+import { loadCredentials, sentinelConnection } from './probe-cluster';
+import { reconcileCluster, type ControlDeps, type ReconcileReport } from './reconcile';
+
+/** Sentinel events that can change a verdict. */
+export const TRIGGER_EVENTS: ReadonlySet<string> = new Set([
+  '+switch-master',
+  '+odown',
+  '-odown',
+  '+sdown',
+  '-sdown',
+  '+failover-end',
+  '+failover-end-for-timeout',
+  '+tilt',
+  '-tilt',
+  '+config-update-from',
+  '+reset-master',
+  '+convert-to-slave',
+  '+slave',
+  '-monitor',
+  '+monitor',
+]);
+
+export interface WatchHooks {
+  onSentinelEvent?(cluster: string, sentinel: string, channel: string, message: string): void;
+  onReport?(report: ReconcileReport): void;
+  /** Called each tick with the clusters whose turn it is; the rotation runner hooks in here. */
+  onTick?(): Promise<void>;
+}
+
+export interface WatchOptions {
+  readonly probeIntervalMs: number;
+  readonly hooks?: WatchHooks;
+  /** Ends the watch (Lambda: shortly before its time runs out). */
+  readonly signal?: AbortSignal;
+}
+
+interface ClusterLoop {
+  running: Promise<void> | null;
+  isPending: boolean;
+}
+
+export class Watcher {
+  private readonly loops = new Map<string, ClusterLoop>();
+  private readonly subscriptions: SentinelSubscription[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private isStopped = false;
+
+  constructor(
+    private readonly inventory: Inventory,
+    private readonly deps: ControlDeps,
+    private readonly options: WatchOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    for (const cluster of this.inventory.clusters) {
+      this.loops.set(cluster.name, { running: null, isPending: false });
+      const credentials = await loadCredentials(cluster, this.deps.parameters);
+      const options = sentinelConnection(cluster, credentials.sentinelPassword);
+      for (const endpoint of sentinelEndpoints(cluster)) {
+        const sentinel = formatEndpoint(endpoint);
+        this.subscriptions.push(
+          this.deps.gateway.subscribe(endpoint, options, {
+            onEvent: (channel, message) => this.onSentinelEvent(cluster, sentinel, channel, message),
+            onConnected: () => this.schedule(cluster),
+            onDisconnected: (detail) =>
+              this.deps.logger.warn('sentinel subscription lost', { cluster: cluster.name, sentinel, detail }),
+          }),
+        );
+      }
+      this.schedule(cluster);
+    }
+    this.timer = setInterval(() => this.tick(), this.options.probeIntervalMs);
+    this.options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  async stop(): Promise<void> {
+    if (this.isStopped) return;
+    this.isStopped = true;
+    clearInterval(this.timer);
+    await Promise.all(this.subscriptions.map((s) => s.close()));
+    await Promise.all([...this.loops.values()].map((loop) => loop.running));
+  }
+
+  /** Resolves once every cluster's current probe (if any) has finished. */
+  async idle(): Promise<void> {
+    while ([...this.loops.values()].some((loop) => loop.running)) {
+      await Promise.all([...this.loops.values()].map((loop) => loop.running));
+    }
+  }
+
+  private tick(): void {
+    for (const cluster of this.inventory.clusters) this.schedule(cluster);
+    void this.options.hooks?.onTick?.().catch((error: unknown) =>
+      this.deps.logger.error('tick failed', { error: String(error) }),
+    );
+  }
+
+  private onSentinelEvent(cluster: SentinelCluster, sentinel: string, channel: string, message: string): void {
+    if (!TRIGGER_EVENTS.has(channel)) return;
+    // Messages name the master: `master <name> ...`, `... @ <name> ...`, or `<name> ...` for +switch-master.
+    if (!message.split(' ').includes(cluster.masterName)) return;
+    this.options.hooks?.onSentinelEvent?.(cluster.name, sentinel, channel, message);
+    this.deps.logger.info('sentinel event', { cluster: cluster.name, sentinel, channel, message });
+    this.schedule(cluster);
+  }
+
+  /** Probe now, or once more right after the probe in flight: bursts coalesce. */
+  schedule(cluster: SentinelCluster): void {
+    const loop = this.loops.get(cluster.name);
+    if (!loop || this.isStopped) return;
+    if (loop.running) {
+      loop.isPending = true;
+      return;
+    }
+    loop.running = this.run(cluster, loop);
+  }
+
+  private async run(cluster: SentinelCluster, loop: ClusterLoop): Promise<void> {
+    do {
+      loop.isPending = false;
+      const correlationId = randomUUID();
+      try {
+        const report = await reconcileCluster(cluster, this.deps);
+        this.options.hooks?.onReport?.(report);
+        if (report.events.length > 0) {
+          this.deps.logger.info('transition', {
+            cluster: cluster.name,
+            correlationId,
+            status: report.verdict.status,
+            reasons: report.verdict.reasons.map((r) => r.code),
+            events: report.events.map((e) => e.type),
+          });
+        }
+      } catch (error) {
+        this.deps.logger.error('probe failed', { cluster: cluster.name, correlationId, error: String(error) });
+      }
+    } while (loop.isPending && !this.isStopped);
+    loop.running = null;
+  }
+}

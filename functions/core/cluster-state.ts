@@ -1,0 +1,136 @@
+// Per-cluster memory between probes, and the pure decision of what a new verdict changes:
+// which events to publish and what state to commit afterwards. No I/O, no clock reads.
+import { formatEndpoint, sameEndpoint, type Endpoint } from './endpoint';
+import { buildEvent, EventType, type CloudEvent, type EventSeverity } from './events';
+import type { Status, Verdict } from './verdict';
+
+/** What redis-ha last committed about one cluster. */
+export interface ClusterState {
+  readonly cluster: string;
+  /** Increments at every commit that changed something; part of transition event ids. */
+  readonly revision: number;
+  /** Last confirmed master, as the sentinels announce it. */
+  readonly master: Endpoint | null;
+  readonly configEpoch: number;
+  readonly status: Status | null;
+  readonly reasonCodes: readonly string[];
+  /** Vote split while sentinels disagree, else null. */
+  readonly disagreement: string | null;
+  /** Digest of what the platform parameters were last rendered from. */
+  readonly parametersDigest: string | null;
+  readonly updatedAt: string;
+}
+
+export interface TransitionInput {
+  readonly cluster: string;
+  readonly masterName: string;
+  readonly source: string;
+  readonly now: Date;
+  readonly previous: ClusterState | undefined;
+  readonly verdict: Verdict;
+}
+
+export interface Transition {
+  /** Events to publish, in order, before parameters are written. */
+  readonly events: readonly CloudEvent[];
+  /** True when a confirmed master differs from the last confirmed one. */
+  readonly isMasterChanged: boolean;
+  /** State to commit once events and parameters are done (parametersDigest left as before). */
+  readonly next: ClusterState;
+  /** False when nothing but timestamps would change. */
+  readonly isChanged: boolean;
+}
+
+const STATUS_SEVERITY: Record<Status, EventSeverity> = { ok: 'info', degraded: 'warning', critical: 'critical' };
+
+export function emptyState(cluster: string, now: Date): ClusterState {
+  return {
+    cluster,
+    revision: 0,
+    master: null,
+    configEpoch: 0,
+    status: null,
+    reasonCodes: [],
+    disagreement: null,
+    parametersDigest: null,
+    updatedAt: now.toISOString(),
+  };
+}
+
+/** Decides the events and next state for a new verdict; emits on transitions only. */
+export function planTransition(input: TransitionInput): Transition {
+  const { verdict, now, cluster } = input;
+  const previous = input.previous ?? emptyState(cluster, now);
+  const events: CloudEvent[] = [];
+  const event = (type: EventType, cause: string, severity: EventSeverity, data: Record<string, unknown>) =>
+    events.push(buildEvent({ source: input.source, type, cluster, cause, severity, time: now, data }));
+
+  const confirmed = verdict.isConfirmed ? verdict.master : null;
+  const isMasterChanged = !!confirmed && !!previous.master && !sameEndpoint(previous.master, confirmed);
+  if (isMasterChanged && confirmed) {
+    event(
+      EventType.masterChanged,
+      `${formatEndpoint(previous.master as Endpoint)}>${formatEndpoint(confirmed)}@${verdict.configEpoch}`,
+      'warning',
+      {
+        cluster,
+        masterName: input.masterName,
+        previous: formatEndpoint(previous.master as Endpoint),
+        current: formatEndpoint(confirmed),
+        configEpoch: verdict.configEpoch,
+        sentinels: verdict.votes.find((v) => v.master === formatEndpoint(confirmed))?.sentinels ?? [],
+      },
+    );
+  }
+
+  const reasonCodes = [...new Set(verdict.reasons.map((r) => r.code))].sort();
+  const isHealthChanged =
+    previous.status !== verdict.status || previous.reasonCodes.join(',') !== reasonCodes.join(',');
+  const isFirstAndHealthy = previous.status === null && verdict.status === 'ok';
+  if (isHealthChanged && !isFirstAndHealthy) {
+    event(EventType.healthChanged, `${previous.revision}|${verdict.status}|${reasonCodes.join(',')}`, STATUS_SEVERITY[verdict.status], {
+      cluster,
+      masterName: input.masterName,
+      previous: previous.status,
+      status: verdict.status,
+      reasons: verdict.reasons.map((r) => ({ code: r.code, severity: r.severity, target: r.target ?? null, message: r.message })),
+      master: verdict.master ? formatEndpoint(verdict.master) : null,
+      isConfirmed: verdict.isConfirmed,
+    });
+  }
+
+  const disagreement =
+    verdict.votes.length > 1 ? verdict.votes.map((v) => `${v.master}=${v.sentinels.join('+')}`).join(' ') : null;
+  if (disagreement && disagreement !== previous.disagreement) {
+    event(EventType.sentinelsDisagree, `${previous.revision}|${disagreement}`, verdict.isConfirmed ? 'warning' : 'critical', {
+      cluster,
+      masterName: input.masterName,
+      votes: verdict.votes.map((v) => ({ master: v.master, sentinels: v.sentinels })),
+      isConfirmed: verdict.isConfirmed,
+    });
+  }
+
+  const master = confirmed ?? previous.master;
+  const configEpoch = confirmed ? verdict.configEpoch : previous.configEpoch;
+  const isChanged =
+    isHealthChanged ||
+    disagreement !== previous.disagreement ||
+    !sameEndpoint(master, previous.master) ||
+    (master === null) !== (previous.master === null) ||
+    configEpoch !== previous.configEpoch;
+  return {
+    events,
+    isMasterChanged,
+    isChanged,
+    next: {
+      ...previous,
+      revision: isChanged ? previous.revision + 1 : previous.revision,
+      master,
+      configEpoch,
+      status: verdict.status,
+      reasonCodes,
+      disagreement,
+      updatedAt: now.toISOString(),
+    },
+  };
+}

@@ -1,0 +1,214 @@
+// The inventory: which clusters redis-ha watches and which platform parameters follow each
+// master. One zod schema validates the file; every problem is reported with its path.
+// Pure: parsing only, no file reads.
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { parseDurationMs } from './duration';
+import { parseEndpoint, type Endpoint } from './endpoint';
+import { unknownPlaceholders } from './template';
+
+const PARAMETER_NAME = /^\/?[A-Za-z0-9_.\-/]{1,1011}$/;
+
+const endpointText = z
+  .string({ error: 'expected host:port' })
+  .refine((text) => parseEndpoint(text) !== undefined, { error: 'expected host:port' });
+
+const parameterName = z
+  .string({ error: 'expected a parameter name' })
+  .regex(PARAMETER_NAME, { error: 'expected a parameter name of letters, digits and _ . - /' });
+
+const duration = z
+  .string({ error: 'expected a duration such as 30s, 5m or 1h' })
+  .refine((text) => parseDurationMs(text) !== undefined, {
+    error: 'expected a duration such as 30s, 5m or 1h',
+  });
+
+const template = z
+  .string({ error: 'expected a template string' })
+  .min(1)
+  .superRefine((text, ctx) => {
+    for (const name of unknownPlaceholders(text)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown placeholder {{${name}}}; known: host, port, password, tls, masterName, sentinels`,
+      });
+    }
+  });
+
+/** Characters a rotation may never put in a password: they break connection strings. */
+export const FORBIDDEN_PASSWORD_CHARACTERS = ',;=@:/\'"` \\';
+export const DEFAULT_PASSWORD_ALPHABET =
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~';
+
+const TlsSchema = z.strictObject({
+  /** Connect to sentinels and data nodes over TLS. */
+  enabled: z.boolean().default(true),
+  /** PEM file with the CA that signed the servers' certificates. */
+  caFile: z.string().optional(),
+  /** Server name to verify, when it differs from the host dialled. */
+  servername: z.string().optional(),
+  /** Verify the server certificate (never turn off in production). */
+  rejectUnauthorized: z.boolean().default(true),
+});
+
+const ThresholdsSchema = z.strictObject({
+  /** A replica whose acknowledged offset trails the master's by more bytes is lagging. */
+  maxReplicationLagBytes: z.number().int().nonnegative().default(10 * 1024 * 1024),
+});
+
+const TimeoutsSchema = z.strictObject({
+  /** Time allowed to open a connection to a sentinel or data node. */
+  connectMs: z.number().int().positive().max(60_000).default(1000),
+  /** Time allowed for one command (or pipeline) to answer. */
+  commandMs: z.number().int().positive().max(60_000).default(1000),
+});
+
+const RotationSchema = z
+  .strictObject({
+    /** Rotate automatically when the last rotation is older than this many days. */
+    everyDays: z.number().positive().optional(),
+    /** How long old and new passwords both work, so clients can reconnect. */
+    gracePeriod: duration.default('30s'),
+    /** Length of generated passwords. */
+    length: z.number().int().min(16).max(256).default(48),
+    /** Characters generated passwords are drawn from. */
+    alphabet: z
+      .string()
+      .min(16)
+      .refine((text) => ![...text].some((c) => FORBIDDEN_PASSWORD_CHARACTERS.includes(c)), {
+        error: 'alphabet must not contain , ; = @ : / quotes, backslash or space',
+      })
+      .default(DEFAULT_PASSWORD_ALPHABET),
+    /** Also rotate the sentinels' own password (needs sentinelPasswordParameter). */
+    rotateSentinelPassword: z.boolean().default(false),
+  })
+  .prefault({});
+
+export const SentinelClusterSchema = z
+  .strictObject({
+    /** Unique name; used in events, parameters' history and the CLI. */
+    name: z
+      .string({ error: 'expected a cluster name' })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, {
+        error: 'expected 1-63 letters, digits, _ . - starting with a letter or digit',
+      }),
+    kind: z.literal('sentinel').default('sentinel'),
+    /** Sentinel addresses, host:port. */
+    sentinels: z.array(endpointText).min(1, { error: 'expected at least one sentinel' }),
+    /** The name the sentinels monitor the master under (`sentinel monitor <name> ...`). */
+    masterName: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/),
+    /** Parameter that holds the data nodes' password. */
+    passwordParameter: parameterName,
+    /** ACL user that redis-ha and the platforms log in as; `default` when absent. */
+    username: z.string().min(1).optional(),
+    /** Parameter that holds the sentinels' own password, when they have one. */
+    sentinelPasswordParameter: parameterName.optional(),
+    /** ACL user for the sentinels, when they use one. */
+    sentinelUsername: z.string().min(1).optional(),
+    tls: TlsSchema.optional(),
+    /** Renamed commands on the data nodes, e.g. `{ CONFIG: "RP_CONFIG_x1" }`. */
+    commandRenames: z.record(z.string().regex(/^[A-Za-z-]+$/), z.string().min(1)).default({}),
+    /** Announced address -> address redis-ha and the platforms dial (NAT, port mapping). */
+    addressMap: z.record(endpointText, endpointText).default({}),
+    thresholds: ThresholdsSchema.prefault({}),
+    timeouts: TimeoutsSchema.prefault({}),
+    /** Parameter name -> template; rewritten when the master or the password changes. */
+    platformParameters: z.record(parameterName, template).default({}),
+    rotation: RotationSchema,
+  })
+  .superRefine((cluster, ctx) => {
+    for (const name of Object.keys(cluster.platformParameters)) {
+      if (name === cluster.passwordParameter || name === cluster.sentinelPasswordParameter) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['platformParameters', name],
+          message: 'a platform parameter cannot be the password parameter itself',
+        });
+      }
+    }
+    if (cluster.rotation.rotateSentinelPassword && !cluster.sentinelPasswordParameter) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rotation', 'rotateSentinelPassword'],
+        message: 'needs sentinelPasswordParameter',
+      });
+    }
+  });
+
+export const InventorySchema = z
+  .strictObject({
+    /** Seconds between two full probes in `watch`. */
+    probeIntervalSeconds: z.number().int().positive().max(3600).default(10),
+    clusters: z.array(SentinelClusterSchema),
+  })
+  .superRefine((inventory, ctx) => {
+    const seen = new Map<string, number>();
+    inventory.clusters.forEach((cluster, index) => {
+      const first = seen.get(cluster.name);
+      if (first === undefined) seen.set(cluster.name, index);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clusters', index, 'name'],
+          message: `duplicate cluster name "${cluster.name}" (first at clusters[${first}])`,
+        });
+    });
+  });
+
+export type Inventory = z.infer<typeof InventorySchema>;
+export type SentinelCluster = z.infer<typeof SentinelClusterSchema>;
+
+export type InventoryResult =
+  | { readonly ok: true; readonly inventory: Inventory }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+/** `clusters[2].sentinels[0]` from a zod path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out || '(root)';
+}
+
+/** Parses YAML or JSON inventory text; every problem comes back as `path: message`. */
+export function parseInventory(text: string): InventoryResult {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (error) {
+    if (error instanceof YAMLParseError) {
+      const where = error.linePos?.[0];
+      const at = where ? `line ${where.line}, column ${where.col}` : '(root)';
+      return { ok: false, errors: [`${at}: ${error.message.split('\n')[0] ?? error.code}`] };
+    }
+    throw error;
+  }
+  const result = InventorySchema.safeParse(raw ?? {});
+  if (result.success) return { ok: true, inventory: result.data };
+  return {
+    ok: false,
+    errors: result.error.issues.map((issue) => `${formatPath(issue.path)}: ${describeIssue(issue)}`),
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return issue.message;
+}
+
+/** Dial address for an announced one, following the cluster's address map. */
+export function mapAddress(cluster: SentinelCluster, announced: Endpoint): Endpoint {
+  const mapped = cluster.addressMap[`${announced.host}:${announced.port}`];
+  return (mapped && parseEndpoint(mapped)) || announced;
+}
+
+export function sentinelEndpoints(cluster: SentinelCluster): Endpoint[] {
+  return cluster.sentinels.map((text) => parseEndpoint(text) as Endpoint);
+}
+
+export function gracePeriodMs(cluster: SentinelCluster): number {
+  return parseDurationMs(cluster.rotation.gracePeriod) ?? 30_000;
+}

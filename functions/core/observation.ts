@@ -1,0 +1,72 @@
+// What a probe saw: raw answers from each sentinel and from the master, as plain data.
+// Produced by a RedisGateway adapter, consumed by the verdict. No I/O here.
+import type { Endpoint } from './endpoint';
+
+/** Why a call to a sentinel or data node produced no answer. */
+export const FailureKind = {
+  unreachable: 'unreachable',
+  timeout: 'timeout',
+  authFailed: 'auth-failed',
+  error: 'error',
+} as const;
+export type FailureKind = (typeof FailureKind)[keyof typeof FailureKind];
+
+export interface Failure {
+  readonly ok: false;
+  readonly failure: FailureKind;
+  /** Error text from the server or the socket; never holds a secret. */
+  readonly detail: string;
+}
+
+/** A replica as one sentinel knows it (`SENTINEL REPLICAS`). */
+export interface SentinelReplica {
+  readonly endpoint: Endpoint;
+  readonly flags: readonly string[];
+  readonly masterLinkStatus: string;
+}
+
+/** One sentinel's answers about the monitored master. */
+export interface SentinelView {
+  readonly ok: true;
+  /** `SENTINEL GET-MASTER-ADDR-BY-NAME`; null when it does not monitor that name. */
+  readonly masterAddress: Endpoint | null;
+  /** Flags of `SENTINEL MASTER` (`master`, `s_down`, `o_down`, `failover_in_progress`, ...). */
+  readonly masterFlags: readonly string[];
+  readonly configEpoch: number;
+  readonly numOtherSentinels: number;
+  readonly quorum: number;
+  /** `SENTINEL CKQUORUM`: null when it answered OK, else its error text. */
+  readonly quorumError: string | null;
+  readonly replicas: readonly SentinelReplica[];
+}
+
+export type SentinelAnswer = SentinelView | Failure;
+
+/** A replica as the master reports it in `ROLE`. */
+export interface AttachedReplica {
+  readonly endpoint: Endpoint;
+  readonly offset: number;
+}
+
+/** The data node's own answer to `ROLE`. */
+export interface NodeRole {
+  readonly ok: true;
+  readonly role: 'master' | 'slave' | 'sentinel';
+  /** Master: its replication offset. Replica: the offset it has processed. */
+  readonly offset: number;
+  /** Master only: replicas connected to it, with their acknowledged offsets. */
+  readonly replicas: readonly AttachedReplica[];
+  /** Replica only: the master it follows and the state of its link. */
+  readonly masterEndpoint?: Endpoint;
+  readonly linkState?: string;
+}
+
+export type NodeAnswer = NodeRole | Failure;
+
+/** Everything one probe of one cluster saw. */
+export interface Observation {
+  readonly sentinels: readonly { readonly endpoint: Endpoint; readonly answer: SentinelAnswer }[];
+  /** The master candidate that was asked, after the address map; null when none was named. */
+  readonly candidate: Endpoint | null;
+  readonly master: NodeAnswer | null;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Integration tests start real redis-server and sentinel processes; failovers take seconds.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Two cores: run files two at a time so that sentinel timing stays realistic.
+    maxWorkers: 2,
+  },
+});
