@@ -1,0 +1,58 @@
+// `redis-ha params get|put|list`: the local parameter store. Secure values are masked unless
+// --reveal is given; `put` reads the value from stdin when it is not an argument, so that a
+// password need not appear in shell history or the process list.
+import { openBackend, type GlobalOptions, type Io } from '../context';
+import { CliError, ExitCode } from '../exit-codes';
+import { MASK, table } from '../format';
+
+export async function paramsCommand(
+  args: readonly string[],
+  flags: { secure: boolean; reveal: boolean; json: boolean },
+  options: GlobalOptions,
+  io: Io,
+): Promise<ExitCode> {
+  const [action, name, value] = args;
+  const backend = openBackend(options);
+  const shown = (v: string, isSecure: boolean) => (isSecure && !flags.reveal ? MASK : v);
+  try {
+    switch (action) {
+      case 'get': {
+        if (!name) throw new CliError(ExitCode.usage, 'params get: expected a parameter name');
+        const parameter = await backend.parameters.get(name);
+        if (!parameter) throw new CliError(ExitCode.dataError, `parameter ${name} not found`);
+        io.stdout(
+          flags.json
+            ? `${JSON.stringify({ ...parameter, value: shown(parameter.value, parameter.isSecure) })}\n`
+            : `${shown(parameter.value, parameter.isSecure)}\n`,
+        );
+        return ExitCode.ok;
+      }
+      case 'put': {
+        if (!name) throw new CliError(ExitCode.usage, 'params put: expected a parameter name');
+        const text = value ?? (await io.readStdin()).replace(/\r?\n$/, '');
+        if (!text) throw new CliError(ExitCode.usage, `params put ${name}: empty value (give it as an argument or on stdin)`);
+        const version = await backend.parameters.put(name, text, { isSecure: flags.secure });
+        io.stdout(`${name} version ${version}${flags.secure ? ' (secure)' : ''}\n`);
+        return ExitCode.ok;
+      }
+      case 'list': {
+        const parameters = await backend.parameters.list(name ?? '');
+        if (flags.json) {
+          io.stdout(`${JSON.stringify(parameters.map((p) => ({ ...p, value: shown(p.value, p.isSecure) })), null, 2)}\n`);
+        } else {
+          io.stdout(
+            table(
+              ['NAME', 'TYPE', 'VERSION', 'UPDATED', 'VALUE'],
+              parameters.map((p) => [p.name, p.isSecure ? 'SecureString' : 'String', String(p.version), p.updatedAt, shown(p.value, p.isSecure)]),
+            ),
+          );
+        }
+        return ExitCode.ok;
+      }
+      default:
+        throw new CliError(ExitCode.usage, `params: expected get, put or list, got ${action ? `"${action}"` : 'nothing'}`);
+    }
+  } finally {
+    backend.close();
+  }
+}

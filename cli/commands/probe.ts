@@ -1,0 +1,66 @@
+// `redis-ha probe [cluster...]`: probe now, act on transitions (events, parameters, state),
+// print a table or JSON, and exit with the worst verdict (0 ok, 1 degraded, 2 critical).
+import { formatEndpoint } from '../../functions/core/endpoint';
+import { worstStatus, type Status } from '../../functions/core/verdict';
+import { mapWithLimit, reconcileCluster, type ReconcileReport } from '../../functions/control/reconcile';
+import { controlDeps, loadInventory, openBackend, selectClusters, type GlobalOptions, type Io } from '../context';
+import { ExitCode } from '../exit-codes';
+import { table } from '../format';
+
+export const PROBE_CONCURRENCY = 64;
+
+export function exitCodeFor(status: Status): ExitCode {
+  return status === 'ok' ? ExitCode.ok : status === 'degraded' ? ExitCode.degraded : ExitCode.critical;
+}
+
+export async function probeCommand(
+  names: readonly string[],
+  flags: { json: boolean; readOnly: boolean },
+  options: GlobalOptions,
+  io: Io,
+): Promise<ExitCode> {
+  const clusters = selectClusters(loadInventory(options.inventory), names);
+  const backend = openBackend(options);
+  try {
+    const deps = controlDeps(backend, options, io);
+    const reports = await mapWithLimit(clusters, PROBE_CONCURRENCY, (cluster) =>
+      reconcileCluster(cluster, deps, { isReadOnly: flags.readOnly }),
+    );
+    io.stdout(flags.json ? `${JSON.stringify(reports.map(toJson), null, 2)}\n` : renderReports(reports));
+    return exitCodeFor(worstStatus(reports.map((r) => r.verdict.status)));
+  } finally {
+    backend.close();
+  }
+}
+
+function toJson(report: ReconcileReport) {
+  const { verdict } = report;
+  return {
+    cluster: report.cluster,
+    status: verdict.status,
+    master: verdict.master ? formatEndpoint(verdict.master) : null,
+    isConfirmed: verdict.isConfirmed,
+    configEpoch: verdict.configEpoch,
+    sentinels: { configured: verdict.sentinelsConfigured, answering: verdict.sentinelsAnswering },
+    votes: verdict.votes,
+    reasons: verdict.reasons,
+    events: report.events.map((e) => ({ id: e.id, type: e.type })),
+    parametersWritten: report.parametersWritten,
+    durationMs: Math.round(report.durationMs * 10) / 10,
+  };
+}
+
+export function renderReports(reports: readonly ReconcileReport[]): string {
+  const rows = reports.map(({ cluster, verdict, durationMs }) => [
+    cluster,
+    verdict.status.toUpperCase(),
+    verdict.master ? `${formatEndpoint(verdict.master)}${verdict.isConfirmed ? '' : ' (unconfirmed)'}` : '-',
+    `${verdict.sentinelsAnswering}/${verdict.sentinelsConfigured}`,
+    `${durationMs.toFixed(1)}ms`,
+    verdict.reasons.map((r) => r.code).join(', ') || '-',
+  ]);
+  const details = reports
+    .flatMap((r) => r.verdict.reasons.map((reason) => `  ${r.cluster}: ${reason.code} (${reason.severity}) ${reason.message}`))
+    .join('\n');
+  return table(['CLUSTER', 'STATUS', 'MASTER', 'SENTINELS', 'TIME', 'REASONS'], rows) + (details ? `\n${details}\n` : '');
+}

@@ -1,0 +1,152 @@
+// `redis-ha sandbox` (what `npm start` runs): a real failover on this machine, end to end.
+// Starts one password-protected master, two replicas and three sentinels on free loopback
+// ports, writes an inventory with platform parameters, watches, SIGKILLs the master and
+// prints the timeline. Exits 0 only if the parameters end up pointing at the new master.
+// Always stops its processes; never prints the password.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { JsonLogger } from '../../functions/adapters/local/json-logger';
+import { openLocalBackend } from '../../functions/adapters/local/local-backend';
+import { IoredisGateway } from '../../functions/adapters/redis/ioredis-gateway';
+import { parseInventory } from '../../functions/core/inventory';
+import { EventType, type CloudEvent } from '../../functions/core/events';
+import type { ControlDeps } from '../../functions/control/reconcile';
+import { Watcher } from '../../functions/control/watcher';
+import type { Io } from '../context';
+import { ExitCode } from '../exit-codes';
+import { maskSecrets, table } from '../format';
+import { assertRedisServerInstalled, Topology } from '../topology';
+
+const FAILOVER_DEADLINE_MS = 30_000;
+
+/** The platform parameters the sandbox keeps pointed at the master (formats from the vendor guides). */
+export const SANDBOX_PLATFORM_PARAMETERS = {
+  '/sandbox/itential/redis/host': '{{host}}',
+  '/sandbox/itential/redis/port': '{{port}}',
+  '/sandbox/tyk/redis/addrs': '{{host}}:{{port}}',
+  '/sandbox/rp-pam/redis/connectionString': '{{host}}:{{port}},password={{password}},ssl={{tls}},abortConnect=false',
+  '/sandbox/creatio/redis/sentinel': 'sentinelHosts={{sentinels}};masterName={{masterName}}',
+} as const;
+
+interface Mark {
+  readonly atMs: number;
+  readonly what: string;
+}
+
+export async function sandboxCommand(flags: { json: boolean }, io: Io): Promise<ExitCode> {
+  io.stdout(`redis-ha sandbox: ${assertRedisServerInstalled()}\n`);
+  const password = randomBytes(24).toString('base64url');
+  const workDir = mkdtempSync(join(tmpdir(), 'redis-ha-sandbox-'));
+  const say = (text: string) => io.stdout(maskSecrets(text, [password]));
+  let topology: Topology | undefined;
+  let watcher: Watcher | undefined;
+  const backend = openLocalBackend(join(workDir, 'store'));
+  try {
+    say('starting 1 master + 2 replicas + 3 sentinels on loopback ...\n');
+    topology = await Topology.start({ password, masterName: 'sandbox' });
+    const inventoryFile = join(workDir, 'redis-ha.yaml');
+    const inventoryText = stringify({
+      probeIntervalSeconds: 5,
+      clusters: [
+        {
+          name: 'sandbox',
+          sentinels: topology.sentinelAddresses,
+          masterName: 'sandbox',
+          passwordParameter: '/sandbox/redis/password',
+          platformParameters: SANDBOX_PLATFORM_PARAMETERS,
+        },
+      ],
+    });
+    writeFileSync(inventoryFile, inventoryText);
+    const parsed = parseInventory(inventoryText);
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    const cluster = parsed.inventory.clusters[0];
+    if (!cluster) throw new Error('sandbox inventory has no cluster');
+    await backend.parameters.put(cluster.passwordParameter, password, { isSecure: true });
+    say(`inventory: ${inventoryFile}\nsentinels: ${cluster.sentinels.join(', ')}\n`);
+
+    let t0 = performance.now();
+    const marks: Mark[] = [];
+    const mark = (what: string) => marks.push({ atMs: performance.now() - t0, what });
+    const seen = new Set<string>();
+    let changed: CloudEvent | undefined;
+    let onParametersAfterChange: (() => void) | undefined;
+    const deps: ControlDeps = {
+      gateway: new IoredisGateway(),
+      parameters: backend.parameters,
+      state: backend.state,
+      events: backend.events,
+      clock: { now: () => new Date() },
+      logger: new JsonLogger(() => undefined, 'silent'),
+      source: 'urn:redis-ha:sandbox',
+      hooks: {
+        onEventPublished: (event) => {
+          mark(`event ${event.type} published (id ${event.id.slice(0, 12)})`);
+          if (event.type === EventType.masterChanged) changed = event;
+        },
+        onParametersWritten: (_cluster, names) => {
+          if (names.length > 0) mark(`${names.length} platform parameters written`);
+          if (changed) onParametersAfterChange?.();
+        },
+      },
+    };
+    watcher = new Watcher(parsed.inventory, deps, {
+      probeIntervalMs: 5000,
+      hooks: {
+        onSentinelEvent: (_cluster, sentinel, channel) => {
+          // The first sighting of each kind of event tells the story; later ones are echoes.
+          if (!seen.has(channel)) {
+            seen.add(channel);
+            mark(`${channel} from sentinel ${sentinel}`);
+          }
+        },
+      },
+    });
+    await watcher.start();
+    await topology.waitFor(async () => (await backend.state.getClusterState('sandbox'))?.status === 'ok', 'first probe');
+    await watcher.idle();
+    const oldMaster = topology.nodes[0];
+    if (!oldMaster) throw new Error('no master');
+    say(`healthy: master 127.0.0.1:${oldMaster.port}, parameters initialised\n\n`);
+
+    const done = new Promise<void>((resolve) => (onParametersAfterChange = resolve));
+    t0 = performance.now();
+    marks.length = 0;
+    seen.clear();
+    await topology.kill(oldMaster);
+    mark(`SIGKILL master 127.0.0.1:${oldMaster.port}`);
+    const timedOut = await Promise.race([
+      done.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), FAILOVER_DEADLINE_MS).unref()),
+    ]);
+    await watcher.idle();
+
+    say('failover timeline (ms after the kill):\n');
+    say(table(['T+MS', 'WHAT'], marks.map((m) => [m.atMs.toFixed(0).padStart(6), m.what])));
+    const newMasterPort = await topology.currentMasterPort();
+    const parameters = await backend.parameters.list('/sandbox/');
+    say(`\nplatform parameters now (password masked):\n`);
+    say(table(['NAME', 'VALUE'], parameters.filter((p) => p.name !== cluster.passwordParameter).map((p) => [p.name, p.value])));
+    const expected = `127.0.0.1:${newMasterPort}`;
+    const isPointingAtNewMaster =
+      !timedOut &&
+      newMasterPort !== null &&
+      parameters.find((p) => p.name === '/sandbox/tyk/redis/addrs')?.value === expected &&
+      !!changed;
+    if (flags.json) say(`${JSON.stringify({ marks, newMaster: expected, ok: isPointingAtNewMaster })}\n`);
+    say(
+      isPointingAtNewMaster
+        ? `\nOK: failover seen and every platform parameter points at the new master ${expected}\n`
+        : `\nFAILED: ${timedOut ? `no confirmed failover within ${FAILOVER_DEADLINE_MS} ms` : `parameters do not point at the new master ${expected}`}\n`,
+    );
+    return isPointingAtNewMaster ? ExitCode.ok : ExitCode.degraded;
+  } finally {
+    await watcher?.stop();
+    await topology?.stop();
+    backend.close();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,32 @@
+// `redis-ha watch`: the long-running control loop on one machine. Subscribes to every
+// sentinel, probes on events and every interval, logs transitions as JSON lines, and stops
+// cleanly on SIGINT/SIGTERM.
+import { Watcher } from '../../functions/control/watcher';
+import { describeEvent } from './events';
+import { controlDeps, loadInventory, openBackend, type GlobalOptions, type Io } from '../context';
+import { ExitCode } from '../exit-codes';
+
+export async function watchCommand(
+  flags: { intervalMs?: number; signal: AbortSignal },
+  options: GlobalOptions,
+  io: Io,
+): Promise<ExitCode> {
+  const inventory = loadInventory(options.inventory);
+  const backend = openBackend(options, (event) => io.stdout(`${describeEvent(event)}\n`));
+  const watcher = new Watcher(inventory, controlDeps(backend, options, io), {
+    probeIntervalMs: flags.intervalMs ?? inventory.probeIntervalSeconds * 1000,
+    signal: flags.signal,
+  });
+  try {
+    await watcher.start();
+    io.stderr(`watching ${inventory.clusters.length} cluster(s); Ctrl-C to stop\n`);
+    await new Promise<void>((resolve) => {
+      if (flags.signal.aborted) resolve();
+      flags.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return ExitCode.ok;
+  } finally {
+    await watcher.stop();
+    backend.close();
+  }
+}
