@@ -2,7 +2,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { JsonLogger, type LogLevel } from '../functions/adapters/local/json-logger';
-import { openLocalBackend, systemClock, type LocalBackend } from '../functions/adapters/local/local-backend';
+import {
+  openLocalBackend,
+  systemClock,
+  type LocalBackend,
+} from '../functions/adapters/local/local-backend';
 import { IoredisGateway } from '../functions/adapters/redis/ioredis-gateway';
 import { parseInventory, type Inventory, type SentinelCluster } from '../functions/core/inventory';
 import type { CloudEvent } from '../functions/core/events';
@@ -26,10 +30,16 @@ export interface GlobalOptions {
 export const DEFAULT_INVENTORY = 'redis-ha.yaml';
 export const DEFAULT_STORE = '.redis-ha';
 
-export function globalOptions(values: Record<string, unknown>, env: NodeJS.ProcessEnv): GlobalOptions {
+export function globalOptions(
+  values: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): GlobalOptions {
   const logLevel = String(values['log-level'] ?? env.REDIS_HA_LOG_LEVEL ?? 'info');
   if (!['info', 'warn', 'error', 'silent'].includes(logLevel)) {
-    throw new CliError(ExitCode.usage, `--log-level: expected info, warn, error or silent, got "${logLevel}"`);
+    throw new CliError(
+      ExitCode.usage,
+      `--log-level: expected info, warn, error or silent, got "${logLevel}"`,
+    );
   }
   return {
     inventory: String(values.inventory ?? env.REDIS_HA_INVENTORY ?? DEFAULT_INVENTORY),
@@ -41,11 +51,17 @@ export function globalOptions(values: Record<string, unknown>, env: NodeJS.Proce
 export function loadInventory(path: string): Inventory {
   const file = resolve(path);
   if (!existsSync(file)) {
-    throw new CliError(ExitCode.noInput, `inventory ${path} not found (give one with --inventory or REDIS_HA_INVENTORY)`);
+    throw new CliError(
+      ExitCode.noInput,
+      `inventory ${path} not found (give one with --inventory or REDIS_HA_INVENTORY)`,
+    );
   }
   const result = parseInventory(readFileSync(file, 'utf8'));
   if (!result.ok) {
-    throw new CliError(ExitCode.dataError, `inventory ${path} is invalid:\n${result.errors.map((e) => `  ${e}`).join('\n')}`);
+    throw new CliError(
+      ExitCode.dataError,
+      `inventory ${path} is invalid:\n${result.errors.map((e) => `  ${e}`).join('\n')}`,
+    );
   }
   return result.inventory;
 }
@@ -55,16 +71,27 @@ export function selectClusters(inventory: Inventory, names: readonly string[]): 
   const unknown = names.filter((n) => !inventory.clusters.some((c) => c.name === n));
   if (unknown.length > 0) {
     const known = inventory.clusters.map((c) => c.name).join(', ') || '(none)';
-    throw new CliError(ExitCode.dataError, `unknown cluster ${unknown.map((n) => `"${n}"`).join(', ')}; the inventory has: ${known}`);
+    throw new CliError(
+      ExitCode.dataError,
+      `unknown cluster ${unknown.map((n) => `"${n}"`).join(', ')}; the inventory has: ${known}`,
+    );
   }
   return inventory.clusters.filter((c) => names.includes(c.name));
 }
 
-export function openBackend(options: GlobalOptions, onPublish?: (event: CloudEvent) => void): LocalBackend {
+export function openBackend(
+  options: GlobalOptions,
+  onPublish?: (event: CloudEvent) => void,
+): LocalBackend {
   return openLocalBackend(resolve(options.store), onPublish ? { onPublish } : {});
 }
 
-export function controlDeps(backend: LocalBackend, options: GlobalOptions, io: Io, hooks?: ReconcileHooks): ControlDeps {
+export function controlDeps(
+  backend: LocalBackend,
+  options: GlobalOptions,
+  io: Io,
+  hooks?: ReconcileHooks,
+): ControlDeps {
   return {
     gateway: new IoredisGateway(),
     parameters: backend.parameters,

@@ -67,7 +67,11 @@ const COMMAND_OPTIONS: Record<string, readonly string[]> = {
 };
 const GLOBAL_OPTIONS = ['inventory', 'store', 'log-level', 'json', 'help'];
 
-export async function run(argv: readonly string[], io: Io, signal = new AbortController().signal): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  io: Io,
+  signal = new AbortController().signal,
+): Promise<number> {
   try {
     return await dispatch(argv, io, signal);
   } catch (error) {
@@ -79,7 +83,9 @@ export async function run(argv: readonly string[], io: Io, signal = new AbortCon
       io.stderr(`redis-ha: ${error.message}\n`);
       return ExitCode.unavailable;
     }
-    io.stderr(`redis-ha: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(
+      `redis-ha: internal error: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return ExitCode.software;
   }
 }
@@ -89,7 +95,10 @@ async function dispatch(argv: readonly string[], io: Io, signal: AbortSignal): P
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new CliError(ExitCode.usage, `${error instanceof Error ? error.message : String(error)} (see redis-ha --help)`);
+    throw new CliError(
+      ExitCode.usage,
+      `${error instanceof Error ? error.message : String(error)} (see redis-ha --help)`,
+    );
   }
   const { values, positionals } = parsed;
   const [command, ...args] = positionals;
@@ -98,7 +107,8 @@ async function dispatch(argv: readonly string[], io: Io, signal: AbortSignal): P
     return command || values.help ? ExitCode.ok : ExitCode.usage;
   }
   const allowed = COMMAND_OPTIONS[command];
-  if (!allowed) throw new CliError(ExitCode.usage, `unknown command "${command}" (see redis-ha --help)`);
+  if (!allowed)
+    throw new CliError(ExitCode.usage, `unknown command "${command}" (see redis-ha --help)`);
   for (const [key, value] of Object.entries(values)) {
     const isSet = value !== undefined && value !== false;
     if (isSet && !GLOBAL_OPTIONS.includes(key) && !allowed.includes(key)) {
@@ -108,7 +118,8 @@ async function dispatch(argv: readonly string[], io: Io, signal: AbortSignal): P
   const options = globalOptions(values, io.env);
   const json = values.json ?? false;
   const noArgs = () => {
-    if (args.length > 0) throw new CliError(ExitCode.usage, `${command}: unexpected argument "${args[0]}"`);
+    if (args.length > 0)
+      throw new CliError(ExitCode.usage, `${command}: unexpected argument "${args[0]}"`);
   };
 
   switch (command) {
@@ -116,9 +127,13 @@ async function dispatch(argv: readonly string[], io: Io, signal: AbortSignal): P
       return probeCommand(args, { json, readOnly: values['read-only'] ?? false }, options, io);
     case 'watch': {
       noArgs();
-      const intervalMs = values.interval === undefined ? undefined : parseDurationMs(values.interval);
+      const intervalMs =
+        values.interval === undefined ? undefined : parseDurationMs(values.interval);
       if (values.interval !== undefined && !intervalMs) {
-        throw new CliError(ExitCode.usage, `--interval: expected a duration such as 10s, got "${values.interval}"`);
+        throw new CliError(
+          ExitCode.usage,
+          `--interval: expected a duration such as 10s, got "${values.interval}"`,
+        );
       }
       return watchCommand({ signal, ...(intervalMs ? { intervalMs } : {}) }, options, io);
     }
@@ -126,12 +141,31 @@ async function dispatch(argv: readonly string[], io: Io, signal: AbortSignal): P
       noArgs();
       return statusCommand({ json }, options, io);
     case 'params':
-      return paramsCommand(args, { secure: values.secure ?? false, reveal: values.reveal ?? false, json }, options, io);
+      return paramsCommand(
+        args,
+        { secure: values.secure ?? false, reveal: values.reveal ?? false, json },
+        options,
+        io,
+      );
     case 'events': {
       noArgs();
       const limit = values.limit === undefined ? 50 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new CliError(ExitCode.usage, `--limit: expected a positive whole number, got "${values.limit}"`);
-      return eventsCommand({ limit, follow: values.follow ?? false, json, signal, ...(values.cluster ? { cluster: values.cluster } : {}) }, options, io);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new CliError(
+          ExitCode.usage,
+          `--limit: expected a positive whole number, got "${values.limit}"`,
+        );
+      return eventsCommand(
+        {
+          limit,
+          follow: values.follow ?? false,
+          json,
+          signal,
+          ...(values.cluster ? { cluster: values.cluster } : {}),
+        },
+        options,
+        io,
+      );
     }
     case 'validate': {
       noArgs();

@@ -60,11 +60,15 @@ export function assertRedisServerInstalled(): string {
 
 export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<import('node:net').Server>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<import('node:net').Server>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
@@ -108,8 +112,13 @@ export class Topology {
     for (let i = 0; i <= replicas; i++) {
       const port = ports[i] as number;
       const configFile = join(this.dir, `node-${port}.conf`);
-      writeFileSync(configFile, this.nodeConfig(port, i === 0 ? null : masterPort), { mode: 0o600 });
-      if (this.options.useAclFile) writeFileSync(join(this.dir, `users-${port}.acl`), this.aclLines().join('\n') + '\n', { mode: 0o600 });
+      writeFileSync(configFile, this.nodeConfig(port, i === 0 ? null : masterPort), {
+        mode: 0o600,
+      });
+      if (this.options.useAclFile)
+        writeFileSync(join(this.dir, `users-${port}.acl`), this.aclLines().join('\n') + '\n', {
+          mode: 0o600,
+        });
       this.nodes.push({ role: 'node', port, configFile, child: null });
     }
     for (let i = 0; i < sentinels; i++) {
@@ -144,7 +153,9 @@ export class Topology {
       'repl-diskless-sync-delay 0',
       `masterauth ${password}`,
       ...(username ? [`masteruser ${username}`] : []),
-      ...(this.options.useAclFile ? [`aclfile ${join(this.dir, `users-${port}.acl`)}`] : this.aclLines()),
+      ...(this.options.useAclFile
+        ? [`aclfile ${join(this.dir, `users-${port}.acl`)}`]
+        : this.aclLines()),
       ...(replicaOf ? [`replicaof 127.0.0.1 ${replicaOf}`] : []),
       ...Object.entries(commandRenames).map(([from, to]) => `rename-command ${from} ${to}`),
     ];
@@ -165,19 +176,29 @@ export class Topology {
       `sentinel parallel-syncs ${name} 2`,
       `sentinel auth-pass ${name} ${password}`,
       ...(username ? [`sentinel auth-user ${name} ${username}`] : []),
-      ...(sentinelPassword ? [`requirepass ${sentinelPassword}`, `sentinel sentinel-pass ${sentinelPassword}`] : []),
-      ...Object.entries(commandRenames).map(([from, to]) => `sentinel rename-command ${name} ${from} ${to}`),
+      ...(sentinelPassword
+        ? [`requirepass ${sentinelPassword}`, `sentinel sentinel-pass ${sentinelPassword}`]
+        : []),
+      ...Object.entries(commandRenames).map(
+        ([from, to]) => `sentinel rename-command ${name} ${from} ${to}`,
+      ),
     ];
     return lines.join('\n') + '\n';
   }
 
   private async launch(processInfo: RedisProcess): Promise<void> {
-    const args = processInfo.role === 'sentinel' ? [processInfo.configFile, '--sentinel'] : [processInfo.configFile];
+    const args =
+      processInfo.role === 'sentinel'
+        ? [processInfo.configFile, '--sentinel']
+        : [processInfo.configFile];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     live.add(child);
     child.once('exit', () => live.delete(child));
     processInfo.child = child;
-    await this.waitFor(async () => (await this.ping(processInfo.port, processInfo.role)) === 'PONG', `port ${processInfo.port}`);
+    await this.waitFor(
+      async () => (await this.ping(processInfo.port, processInfo.role)) === 'PONG',
+      `port ${processInfo.port}`,
+    );
   }
 
   /** A client for a data node or sentinel of this topology, with the current credentials. */
@@ -193,8 +214,13 @@ export class Topology {
       connectTimeout: 1000,
       commandTimeout: 2000,
       ...(isSentinel
-        ? this.options.sentinelPassword ? { password: this.options.sentinelPassword } : {}
-        : { password: password ?? this.options.password, ...(this.options.username ? { username: this.options.username } : {}) }),
+        ? this.options.sentinelPassword
+          ? { password: this.options.sentinelPassword }
+          : {}
+        : {
+            password: password ?? this.options.password,
+            ...(this.options.username ? { username: this.options.username } : {}),
+          }),
     });
     redis.on('error', () => undefined);
     return redis;
@@ -227,24 +253,39 @@ export class Topology {
   private async waitForReplication(replicas: number): Promise<void> {
     const master = this.nodes[0] as RedisProcess;
     await this.waitFor(async () => {
-      const role = (await this.call(master.port, 'node', 'ROLE').catch(() => null)) as unknown[] | null;
+      const role = (await this.call(master.port, 'node', 'ROLE').catch(() => null)) as
+        unknown[] | null;
       return Array.isArray(role?.[2]) && (role[2] as unknown[]).length === replicas;
     }, 'replicas to attach');
   }
 
-  async waitForSentinels(sentinels = this.sentinels.length, replicas = this.nodes.length - 1): Promise<void> {
-    await this.waitFor(async () => {
-      for (const sentinel of this.sentinels) {
-        if (!sentinel.child) continue;
-        const reply = await this.call(sentinel.port, 'sentinel', 'SENTINEL', 'MASTER', this.masterName).catch(() => null);
-        if (!Array.isArray(reply)) return false;
-        const fields = new Map<string, string>();
-        for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(reply[i]), String(reply[i + 1]));
-        if (Number(fields.get('num-other-sentinels')) < sentinels - 1) return false;
-        if (Number(fields.get('num-slaves')) < replicas) return false;
-      }
-      return true;
-    }, 'sentinels to discover each other', 30_000);
+  async waitForSentinels(
+    sentinels = this.sentinels.length,
+    replicas = this.nodes.length - 1,
+  ): Promise<void> {
+    await this.waitFor(
+      async () => {
+        for (const sentinel of this.sentinels) {
+          if (!sentinel.child) continue;
+          const reply = await this.call(
+            sentinel.port,
+            'sentinel',
+            'SENTINEL',
+            'MASTER',
+            this.masterName,
+          ).catch(() => null);
+          if (!Array.isArray(reply)) return false;
+          const fields = new Map<string, string>();
+          for (let i = 0; i + 1 < reply.length; i += 2)
+            fields.set(String(reply[i]), String(reply[i + 1]));
+          if (Number(fields.get('num-other-sentinels')) < sentinels - 1) return false;
+          if (Number(fields.get('num-slaves')) < replicas) return false;
+        }
+        return true;
+      },
+      'sentinels to discover each other',
+      30_000,
+    );
   }
 
   /** Polls `check` until it is true or `timeoutMs` passes. */
@@ -261,7 +302,8 @@ export class Topology {
   async currentMasterPort(): Promise<number | null> {
     for (const node of this.nodes) {
       if (!node.child) continue;
-      const role = (await this.call(node.port, 'node', 'ROLE').catch(() => null)) as unknown[] | null;
+      const role = (await this.call(node.port, 'node', 'ROLE').catch(() => null)) as
+        unknown[] | null;
       if (role?.[0] === 'master') return node.port;
     }
     return null;

@@ -2,7 +2,13 @@
 import { openBackend, type GlobalOptions, type Io } from '../context';
 import { ExitCode } from '../exit-codes';
 
-export function describeEvent(event: { time: string; type: string; subject: string; id: string; data: Record<string, unknown> }): string {
+export function describeEvent(event: {
+  time: string;
+  type: string;
+  subject: string;
+  id: string;
+  data: Record<string, unknown>;
+}): string {
   const data = event.data;
   const detail =
     event.type === 'redis-ha.master.changed'
@@ -24,9 +30,17 @@ export async function eventsCommand(
   try {
     let afterSeq = 0;
     const print = (limit: number) => {
-      for (const { seq, event, deliveries } of backend.events.list({ afterSeq, limit, ...(flags.cluster ? { cluster: flags.cluster } : {}) })) {
+      for (const { seq, event, deliveries } of backend.events.list({
+        afterSeq,
+        limit,
+        ...(flags.cluster ? { cluster: flags.cluster } : {}),
+      })) {
         afterSeq = seq;
-        io.stdout(flags.json ? `${JSON.stringify({ ...event, deliveries })}\n` : `${describeEvent(event)}\n`);
+        io.stdout(
+          flags.json
+            ? `${JSON.stringify({ ...event, deliveries })}\n`
+            : `${describeEvent(event)}\n`,
+        );
       }
     };
     print(flags.limit);

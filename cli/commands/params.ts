@@ -30,7 +30,11 @@ export async function paramsCommand(
       case 'put': {
         if (!name) throw new CliError(ExitCode.usage, 'params put: expected a parameter name');
         const text = value ?? (await io.readStdin()).replace(/\r?\n$/, '');
-        if (!text) throw new CliError(ExitCode.usage, `params put ${name}: empty value (give it as an argument or on stdin)`);
+        if (!text)
+          throw new CliError(
+            ExitCode.usage,
+            `params put ${name}: empty value (give it as an argument or on stdin)`,
+          );
         const version = await backend.parameters.put(name, text, { isSecure: flags.secure });
         io.stdout(`${name} version ${version}${flags.secure ? ' (secure)' : ''}\n`);
         return ExitCode.ok;
@@ -38,19 +42,34 @@ export async function paramsCommand(
       case 'list': {
         const parameters = await backend.parameters.list(name ?? '');
         if (flags.json) {
-          io.stdout(`${JSON.stringify(parameters.map((p) => ({ ...p, value: shown(p.value, p.isSecure) })), null, 2)}\n`);
+          io.stdout(
+            `${JSON.stringify(
+              parameters.map((p) => ({ ...p, value: shown(p.value, p.isSecure) })),
+              null,
+              2,
+            )}\n`,
+          );
         } else {
           io.stdout(
             table(
               ['NAME', 'TYPE', 'VERSION', 'UPDATED', 'VALUE'],
-              parameters.map((p) => [p.name, p.isSecure ? 'SecureString' : 'String', String(p.version), p.updatedAt, shown(p.value, p.isSecure)]),
+              parameters.map((p) => [
+                p.name,
+                p.isSecure ? 'SecureString' : 'String',
+                String(p.version),
+                p.updatedAt,
+                shown(p.value, p.isSecure),
+              ]),
             ),
           );
         }
         return ExitCode.ok;
       }
       default:
-        throw new CliError(ExitCode.usage, `params: expected get, put or list, got ${action ? `"${action}"` : 'nothing'}`);
+        throw new CliError(
+          ExitCode.usage,
+          `params: expected get, put or list, got ${action ? `"${action}"` : 'nothing'}`,
+        );
     }
   } finally {
     backend.close();

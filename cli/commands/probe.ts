@@ -2,15 +2,30 @@
 // print a table or JSON, and exit with the worst verdict (0 ok, 1 degraded, 2 critical).
 import { formatEndpoint } from '../../functions/core/endpoint';
 import { worstStatus, type Status } from '../../functions/core/verdict';
-import { mapWithLimit, reconcileCluster, type ReconcileReport } from '../../functions/control/reconcile';
-import { controlDeps, loadInventory, openBackend, selectClusters, type GlobalOptions, type Io } from '../context';
+import {
+  mapWithLimit,
+  reconcileCluster,
+  type ReconcileReport,
+} from '../../functions/control/reconcile';
+import {
+  controlDeps,
+  loadInventory,
+  openBackend,
+  selectClusters,
+  type GlobalOptions,
+  type Io,
+} from '../context';
 import { ExitCode } from '../exit-codes';
 import { table } from '../format';
 
 export const PROBE_CONCURRENCY = 64;
 
 export function exitCodeFor(status: Status): ExitCode {
-  return status === 'ok' ? ExitCode.ok : status === 'degraded' ? ExitCode.degraded : ExitCode.critical;
+  return status === 'ok'
+    ? ExitCode.ok
+    : status === 'degraded'
+      ? ExitCode.degraded
+      : ExitCode.critical;
 }
 
 export async function probeCommand(
@@ -26,7 +41,9 @@ export async function probeCommand(
     const reports = await mapWithLimit(clusters, PROBE_CONCURRENCY, (cluster) =>
       reconcileCluster(cluster, deps, { isReadOnly: flags.readOnly }),
     );
-    io.stdout(flags.json ? `${JSON.stringify(reports.map(toJson), null, 2)}\n` : renderReports(reports));
+    io.stdout(
+      flags.json ? `${JSON.stringify(reports.map(toJson), null, 2)}\n` : renderReports(reports),
+    );
     return exitCodeFor(worstStatus(reports.map((r) => r.verdict.status)));
   } finally {
     backend.close();
@@ -54,13 +71,22 @@ export function renderReports(reports: readonly ReconcileReport[]): string {
   const rows = reports.map(({ cluster, verdict, durationMs }) => [
     cluster,
     verdict.status.toUpperCase(),
-    verdict.master ? `${formatEndpoint(verdict.master)}${verdict.isConfirmed ? '' : ' (unconfirmed)'}` : '-',
+    verdict.master
+      ? `${formatEndpoint(verdict.master)}${verdict.isConfirmed ? '' : ' (unconfirmed)'}`
+      : '-',
     `${verdict.sentinelsAnswering}/${verdict.sentinelsConfigured}`,
     `${durationMs.toFixed(1)}ms`,
     verdict.reasons.map((r) => r.code).join(', ') || '-',
   ]);
   const details = reports
-    .flatMap((r) => r.verdict.reasons.map((reason) => `  ${r.cluster}: ${reason.code} (${reason.severity}) ${reason.message}`))
+    .flatMap((r) =>
+      r.verdict.reasons.map(
+        (reason) => `  ${r.cluster}: ${reason.code} (${reason.severity}) ${reason.message}`,
+      ),
+    )
     .join('\n');
-  return table(['CLUSTER', 'STATUS', 'MASTER', 'SENTINELS', 'TIME', 'REASONS'], rows) + (details ? `\n${details}\n` : '');
+  return (
+    table(['CLUSTER', 'STATUS', 'MASTER', 'SENTINELS', 'TIME', 'REASONS'], rows) +
+    (details ? `\n${details}\n` : '')
+  );
 }

@@ -27,7 +27,8 @@ export const SANDBOX_PLATFORM_PARAMETERS = {
   '/sandbox/itential/redis/host': '{{host}}',
   '/sandbox/itential/redis/port': '{{port}}',
   '/sandbox/tyk/redis/addrs': '{{host}}:{{port}}',
-  '/sandbox/rp-pam/redis/connectionString': '{{host}}:{{port}},password={{password}},ssl={{tls}},abortConnect=false',
+  '/sandbox/rp-pam/redis/connectionString':
+    '{{host}}:{{port}},password={{password}},ssl={{tls}},abortConnect=false',
   '/sandbox/creatio/redis/sentinel': 'sentinelHosts={{sentinels}};masterName={{masterName}}',
 } as const;
 
@@ -106,7 +107,10 @@ export async function sandboxCommand(flags: { json: boolean }, io: Io): Promise<
       },
     });
     await watcher.start();
-    await topology.waitFor(async () => (await backend.state.getClusterState('sandbox'))?.status === 'ok', 'first probe');
+    await topology.waitFor(
+      async () => (await backend.state.getClusterState('sandbox'))?.status === 'ok',
+      'first probe',
+    );
     await watcher.idle();
     const oldMaster = topology.nodes[0];
     if (!oldMaster) throw new Error('no master');
@@ -120,23 +124,38 @@ export async function sandboxCommand(flags: { json: boolean }, io: Io): Promise<
     mark(`SIGKILL master 127.0.0.1:${oldMaster.port}`);
     const timedOut = await Promise.race([
       done.then(() => false),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), FAILOVER_DEADLINE_MS).unref()),
+      new Promise<boolean>((resolve) =>
+        setTimeout(() => resolve(true), FAILOVER_DEADLINE_MS).unref(),
+      ),
     ]);
     await watcher.idle();
 
     say('failover timeline (ms after the kill):\n');
-    say(table(['T+MS', 'WHAT'], marks.map((m) => [m.atMs.toFixed(0).padStart(6), m.what])));
+    say(
+      table(
+        ['T+MS', 'WHAT'],
+        marks.map((m) => [m.atMs.toFixed(0).padStart(6), m.what]),
+      ),
+    );
     const newMasterPort = await topology.currentMasterPort();
     const parameters = await backend.parameters.list('/sandbox/');
     say(`\nplatform parameters now (password masked):\n`);
-    say(table(['NAME', 'VALUE'], parameters.filter((p) => p.name !== cluster.passwordParameter).map((p) => [p.name, p.value])));
+    say(
+      table(
+        ['NAME', 'VALUE'],
+        parameters
+          .filter((p) => p.name !== cluster.passwordParameter)
+          .map((p) => [p.name, p.value]),
+      ),
+    );
     const expected = `127.0.0.1:${newMasterPort}`;
     const isPointingAtNewMaster =
       !timedOut &&
       newMasterPort !== null &&
       parameters.find((p) => p.name === '/sandbox/tyk/redis/addrs')?.value === expected &&
       !!changed;
-    if (flags.json) say(`${JSON.stringify({ marks, newMaster: expected, ok: isPointingAtNewMaster })}\n`);
+    if (flags.json)
+      say(`${JSON.stringify({ marks, newMaster: expected, ok: isPointingAtNewMaster })}\n`);
     say(
       isPointingAtNewMaster
         ? `\nOK: failover seen and every platform parameter points at the new master ${expected}\n`

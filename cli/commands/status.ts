@@ -4,7 +4,11 @@ import { loadInventory, openBackend, type GlobalOptions, type Io } from '../cont
 import { ExitCode } from '../exit-codes';
 import { table } from '../format';
 
-export async function statusCommand(flags: { json: boolean }, options: GlobalOptions, io: Io): Promise<ExitCode> {
+export async function statusCommand(
+  flags: { json: boolean },
+  options: GlobalOptions,
+  io: Io,
+): Promise<ExitCode> {
   const inventory = loadInventory(options.inventory);
   const backend = openBackend(options);
   try {
@@ -13,11 +17,21 @@ export async function statusCommand(flags: { json: boolean }, options: GlobalOpt
       inventory.clusters.map(async (cluster) => {
         const state = states.get(cluster.name);
         const rotation = await backend.state.getRotation(cluster.name);
-        return { cluster: cluster.name, state, rotation: rotation ? String(rotation.phase ?? '-') : '-' };
+        return {
+          cluster: cluster.name,
+          state,
+          rotation: rotation ? String(rotation.phase ?? '-') : '-',
+        };
       }),
     );
     if (flags.json) {
-      io.stdout(`${JSON.stringify(rows.map((r) => ({ cluster: r.cluster, ...(r.state ?? {}), rotation: r.rotation })), null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify(
+          rows.map((r) => ({ cluster: r.cluster, ...(r.state ?? {}), rotation: r.rotation })),
+          null,
+          2,
+        )}\n`,
+      );
     } else {
       io.stdout(
         table(

@@ -6,7 +6,11 @@ import type { SentinelCluster } from '../core/inventory';
 import type { ParameterStore } from '../core/ports';
 import { isSecretTemplate, renderTemplate, type TemplateValues } from '../core/template';
 
-export function templateValues(cluster: SentinelCluster, master: Endpoint, password: string | undefined): TemplateValues {
+export function templateValues(
+  cluster: SentinelCluster,
+  master: Endpoint,
+  password: string | undefined,
+): TemplateValues {
   return {
     host: master.host,
     port: String(master.port),
@@ -18,7 +22,11 @@ export function templateValues(cluster: SentinelCluster, master: Endpoint, passw
 }
 
 /** What the parameters are rendered from, without the password itself (its version stands in). */
-export function parametersDigest(cluster: SentinelCluster, master: Endpoint, passwordVersion: number): string {
+export function parametersDigest(
+  cluster: SentinelCluster,
+  master: Endpoint,
+  passwordVersion: number,
+): string {
   return createHash('sha256')
     .update(
       JSON.stringify({
@@ -40,7 +48,9 @@ export async function writePlatformParameters(
   values: TemplateValues,
   only?: (template: string) => boolean,
 ): Promise<string[]> {
-  const entries = Object.entries(cluster.platformParameters).filter(([, template]) => !only || only(template));
+  const entries = Object.entries(cluster.platformParameters).filter(
+    ([, template]) => !only || only(template),
+  );
   const current = await parameters.getMany(entries.map(([name]) => name));
   const written: string[] = [];
   for (const [name, template] of entries) {

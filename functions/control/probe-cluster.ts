@@ -31,11 +31,18 @@ export interface ProbeDeps {
   readonly elapsedMs?: () => number;
 }
 
-export async function loadCredentials(cluster: SentinelCluster, parameters: ParameterStore): Promise<ClusterCredentials> {
-  const names = [cluster.passwordParameter, cluster.sentinelPasswordParameter].filter((n): n is string => !!n);
+export async function loadCredentials(
+  cluster: SentinelCluster,
+  parameters: ParameterStore,
+): Promise<ClusterCredentials> {
+  const names = [cluster.passwordParameter, cluster.sentinelPasswordParameter].filter(
+    (n): n is string => !!n,
+  );
   const found = await parameters.getMany(names);
   const data = found.get(cluster.passwordParameter);
-  const sentinel = cluster.sentinelPasswordParameter ? found.get(cluster.sentinelPasswordParameter) : undefined;
+  const sentinel = cluster.sentinelPasswordParameter
+    ? found.get(cluster.sentinelPasswordParameter)
+    : undefined;
   return {
     ...(data ? { dataPassword: data.value } : {}),
     dataPasswordVersion: data?.version ?? 0,
@@ -60,7 +67,10 @@ function tlsOptions(cluster: SentinelCluster): ConnectionOptions['tls'] {
   };
 }
 
-export function dataConnection(cluster: SentinelCluster, password: string | undefined): ConnectionOptions {
+export function dataConnection(
+  cluster: SentinelCluster,
+  password: string | undefined,
+): ConnectionOptions {
   const tls = tlsOptions(cluster);
   return {
     connectTimeoutMs: cluster.timeouts.connectMs,
@@ -72,7 +82,10 @@ export function dataConnection(cluster: SentinelCluster, password: string | unde
   };
 }
 
-export function sentinelConnection(cluster: SentinelCluster, password: string | undefined): ConnectionOptions {
+export function sentinelConnection(
+  cluster: SentinelCluster,
+  password: string | undefined,
+): ConnectionOptions {
   const tls = tlsOptions(cluster);
   return {
     connectTimeoutMs: cluster.timeouts.connectMs,
@@ -83,7 +96,10 @@ export function sentinelConnection(cluster: SentinelCluster, password: string | 
   };
 }
 
-export async function probeCluster(cluster: SentinelCluster, deps: ProbeDeps): Promise<ProbeResult> {
+export async function probeCluster(
+  cluster: SentinelCluster,
+  deps: ProbeDeps,
+): Promise<ProbeResult> {
   const elapsed = deps.elapsedMs ?? (() => performance.now());
   const started = elapsed();
   const credentials = await loadCredentials(cluster, deps.parameters);
@@ -101,9 +117,19 @@ export async function probeCluster(cluster: SentinelCluster, deps: ProbeDeps): P
     : null;
   const observation: Observation = { sentinels, candidate, master };
   const verdict = decideVerdict(
-    { sentinelsConfigured: cluster.sentinels.length, maxReplicationLagBytes: cluster.thresholds.maxReplicationLagBytes },
+    {
+      sentinelsConfigured: cluster.sentinels.length,
+      maxReplicationLagBytes: cluster.thresholds.maxReplicationLagBytes,
+    },
     observation,
     candidate,
   );
-  return { cluster: cluster.name, verdict, observation, masterDial, credentials, durationMs: elapsed() - started };
+  return {
+    cluster: cluster.name,
+    verdict,
+    observation,
+    masterDial,
+    credentials,
+    durationMs: elapsed() - started,
+  };
 }

@@ -4,7 +4,14 @@
 import { planTransition } from '../core/cluster-state';
 import type { CloudEvent } from '../core/events';
 import type { SentinelCluster } from '../core/inventory';
-import type { Clock, EventBus, Logger, ParameterStore, RedisGateway, StateStore } from '../core/ports';
+import type {
+  Clock,
+  EventBus,
+  Logger,
+  ParameterStore,
+  RedisGateway,
+  StateStore,
+} from '../core/ports';
 import type { Verdict } from '../core/verdict';
 import { noFaults, type FaultPoint } from './fault-points';
 import { parametersDigest, templateValues, writePlatformParameters } from './platform-parameters';
@@ -64,21 +71,32 @@ export async function reconcileCluster(
   for (const event of transition.events) {
     await deps.events.publish(event);
     deps.hooks?.onEventPublished?.(event);
-    deps.logger.info('event published', { cluster: cluster.name, type: event.type, eventId: event.id });
+    deps.logger.info('event published', {
+      cluster: cluster.name,
+      type: event.type,
+      eventId: event.id,
+    });
   }
   faults('reconcile:after-publish');
 
   let parametersWritten: string[] = [];
   let digest = previous?.parametersDigest ?? null;
   if (probe.verdict.isConfirmed && probe.masterDial) {
-    const desired = parametersDigest(cluster, probe.masterDial, probe.credentials.dataPasswordVersion);
+    const desired = parametersDigest(
+      cluster,
+      probe.masterDial,
+      probe.credentials.dataPasswordVersion,
+    );
     if (transition.isMasterChanged || desired !== digest) {
       const values = templateValues(cluster, probe.masterDial, probe.credentials.dataPassword);
       parametersWritten = await writePlatformParameters(cluster, deps.parameters, values);
       digest = desired;
       deps.hooks?.onParametersWritten?.(cluster.name, parametersWritten);
       if (parametersWritten.length > 0) {
-        deps.logger.info('platform parameters written', { cluster: cluster.name, parameters: parametersWritten });
+        deps.logger.info('platform parameters written', {
+          cluster: cluster.name,
+          parameters: parametersWritten,
+        });
       }
     }
   }
@@ -90,12 +108,26 @@ export async function reconcileCluster(
   return report(probe, transition.events, parametersWritten);
 }
 
-function report(probe: ProbeResult, events: readonly CloudEvent[], parametersWritten: readonly string[]): ReconcileReport {
-  return { cluster: probe.cluster, verdict: probe.verdict, events, parametersWritten, durationMs: probe.durationMs };
+function report(
+  probe: ProbeResult,
+  events: readonly CloudEvent[],
+  parametersWritten: readonly string[],
+): ReconcileReport {
+  return {
+    cluster: probe.cluster,
+    verdict: probe.verdict,
+    events,
+    parametersWritten,
+    durationMs: probe.durationMs,
+  };
 }
 
 /** Runs `work` over `items` with at most `limit` in flight, keeping input order in the result. */
-export async function mapWithLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapWithLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {

@@ -68,10 +68,15 @@ export class Watcher {
         const sentinel = formatEndpoint(endpoint);
         this.subscriptions.push(
           this.deps.gateway.subscribe(endpoint, options, {
-            onEvent: (channel, message) => this.onSentinelEvent(cluster, sentinel, channel, message),
+            onEvent: (channel, message) =>
+              this.onSentinelEvent(cluster, sentinel, channel, message),
             onConnected: () => this.schedule(cluster),
             onDisconnected: (detail) =>
-              this.deps.logger.warn('sentinel subscription lost', { cluster: cluster.name, sentinel, detail }),
+              this.deps.logger.warn('sentinel subscription lost', {
+                cluster: cluster.name,
+                sentinel,
+                detail,
+              }),
           }),
         );
       }
@@ -98,12 +103,17 @@ export class Watcher {
 
   private tick(): void {
     for (const cluster of this.inventory.clusters) this.schedule(cluster);
-    void this.options.hooks?.onTick?.().catch((error: unknown) =>
-      this.deps.logger.error('tick failed', { error: String(error) }),
-    );
+    void this.options.hooks
+      ?.onTick?.()
+      .catch((error: unknown) => this.deps.logger.error('tick failed', { error: String(error) }));
   }
 
-  private onSentinelEvent(cluster: SentinelCluster, sentinel: string, channel: string, message: string): void {
+  private onSentinelEvent(
+    cluster: SentinelCluster,
+    sentinel: string,
+    channel: string,
+    message: string,
+  ): void {
     if (!TRIGGER_EVENTS.has(channel)) return;
     // Messages name the master: `master <name> ...`, `... @ <name> ...`, or `<name> ...` for +switch-master.
     if (!message.split(' ').includes(cluster.masterName)) return;
@@ -140,7 +150,11 @@ export class Watcher {
           });
         }
       } catch (error) {
-        this.deps.logger.error('probe failed', { cluster: cluster.name, correlationId, error: String(error) });
+        this.deps.logger.error('probe failed', {
+          cluster: cluster.name,
+          correlationId,
+          error: String(error),
+        });
       }
     } while (loop.isPending && !this.isStopped);
     loop.running = null;

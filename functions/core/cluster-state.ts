@@ -41,7 +41,11 @@ export interface Transition {
   readonly isChanged: boolean;
 }
 
-const STATUS_SEVERITY: Record<Status, EventSeverity> = { ok: 'info', degraded: 'warning', critical: 'critical' };
+const STATUS_SEVERITY: Record<Status, EventSeverity> = {
+  ok: 'info',
+  degraded: 'warning',
+  critical: 'critical',
+};
 
 export function emptyState(cluster: string, now: Date): ClusterState {
   return {
@@ -62,11 +66,19 @@ export function planTransition(input: TransitionInput): Transition {
   const { verdict, now, cluster } = input;
   const previous = input.previous ?? emptyState(cluster, now);
   const events: CloudEvent[] = [];
-  const event = (type: EventType, cause: string, severity: EventSeverity, data: Record<string, unknown>) =>
-    events.push(buildEvent({ source: input.source, type, cluster, cause, severity, time: now, data }));
+  const event = (
+    type: EventType,
+    cause: string,
+    severity: EventSeverity,
+    data: Record<string, unknown>,
+  ) =>
+    events.push(
+      buildEvent({ source: input.source, type, cluster, cause, severity, time: now, data }),
+    );
 
   const confirmed = verdict.isConfirmed ? verdict.master : null;
-  const isMasterChanged = !!confirmed && !!previous.master && !sameEndpoint(previous.master, confirmed);
+  const isMasterChanged =
+    !!confirmed && !!previous.master && !sameEndpoint(previous.master, confirmed);
   if (isMasterChanged && confirmed) {
     event(
       EventType.masterChanged,
@@ -78,7 +90,8 @@ export function planTransition(input: TransitionInput): Transition {
         previous: formatEndpoint(previous.master as Endpoint),
         current: formatEndpoint(confirmed),
         configEpoch: verdict.configEpoch,
-        sentinels: verdict.votes.find((v) => v.master === formatEndpoint(confirmed))?.sentinels ?? [],
+        sentinels:
+          verdict.votes.find((v) => v.master === formatEndpoint(confirmed))?.sentinels ?? [],
       },
     );
   }
@@ -88,26 +101,43 @@ export function planTransition(input: TransitionInput): Transition {
     previous.status !== verdict.status || previous.reasonCodes.join(',') !== reasonCodes.join(',');
   const isFirstAndHealthy = previous.status === null && verdict.status === 'ok';
   if (isHealthChanged && !isFirstAndHealthy) {
-    event(EventType.healthChanged, `${previous.revision}|${verdict.status}|${reasonCodes.join(',')}`, STATUS_SEVERITY[verdict.status], {
-      cluster,
-      masterName: input.masterName,
-      previous: previous.status,
-      status: verdict.status,
-      reasons: verdict.reasons.map((r) => ({ code: r.code, severity: r.severity, target: r.target ?? null, message: r.message })),
-      master: verdict.master ? formatEndpoint(verdict.master) : null,
-      isConfirmed: verdict.isConfirmed,
-    });
+    event(
+      EventType.healthChanged,
+      `${previous.revision}|${verdict.status}|${reasonCodes.join(',')}`,
+      STATUS_SEVERITY[verdict.status],
+      {
+        cluster,
+        masterName: input.masterName,
+        previous: previous.status,
+        status: verdict.status,
+        reasons: verdict.reasons.map((r) => ({
+          code: r.code,
+          severity: r.severity,
+          target: r.target ?? null,
+          message: r.message,
+        })),
+        master: verdict.master ? formatEndpoint(verdict.master) : null,
+        isConfirmed: verdict.isConfirmed,
+      },
+    );
   }
 
   const disagreement =
-    verdict.votes.length > 1 ? verdict.votes.map((v) => `${v.master}=${v.sentinels.join('+')}`).join(' ') : null;
+    verdict.votes.length > 1
+      ? verdict.votes.map((v) => `${v.master}=${v.sentinels.join('+')}`).join(' ')
+      : null;
   if (disagreement && disagreement !== previous.disagreement) {
-    event(EventType.sentinelsDisagree, `${previous.revision}|${disagreement}`, verdict.isConfirmed ? 'warning' : 'critical', {
-      cluster,
-      masterName: input.masterName,
-      votes: verdict.votes.map((v) => ({ master: v.master, sentinels: v.sentinels })),
-      isConfirmed: verdict.isConfirmed,
-    });
+    event(
+      EventType.sentinelsDisagree,
+      `${previous.revision}|${disagreement}`,
+      verdict.isConfirmed ? 'warning' : 'critical',
+      {
+        cluster,
+        masterName: input.masterName,
+        votes: verdict.votes.map((v) => ({ master: v.master, sentinels: v.sentinels })),
+        isConfirmed: verdict.isConfirmed,
+      },
+    );
   }
 
   const master = confirmed ?? previous.master;

@@ -6,7 +6,8 @@ export interface Endpoint {
   readonly port: number;
 }
 
-const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)):(\d{1,5})$/;
+const HOST_PORT =
+  /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)):(\d{1,5})$/;
 
 /** Parses `host:port` or `[ipv6]:port`; returns undefined when the text is not one. */
 export function parseEndpoint(text: string): Endpoint | undefined {
@@ -25,6 +26,9 @@ export function formatEndpoint(endpoint: Endpoint): string {
     : `${endpoint.host}:${endpoint.port}`;
 }
 
-export function sameEndpoint(a: Endpoint | undefined | null, b: Endpoint | undefined | null): boolean {
+export function sameEndpoint(
+  a: Endpoint | undefined | null,
+  b: Endpoint | undefined | null,
+): boolean {
   return !!a && !!b && a.host === b.host && a.port === b.port;
 }

@@ -35,7 +35,10 @@ export interface CloudEvent<T = Record<string, unknown>> {
 
 /** Deterministic id: the same cause always yields the same id. */
 export function eventId(cluster: string, type: EventType, cause: string): string {
-  return createHash('sha256').update(`${cluster}\u0000${type}\u0000${cause}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${cluster}\u0000${type}\u0000${cause}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 export interface EventInput<T> {

@@ -53,7 +53,11 @@ const TlsSchema = z.strictObject({
 
 const ThresholdsSchema = z.strictObject({
   /** A replica whose acknowledged offset trails the master's by more bytes is lagging. */
-  maxReplicationLagBytes: z.number().int().nonnegative().default(10 * 1024 * 1024),
+  maxReplicationLagBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(10 * 1024 * 1024),
 });
 
 const TimeoutsSchema = z.strictObject({
@@ -96,7 +100,10 @@ export const SentinelClusterSchema = z
     /** Sentinel addresses, host:port. */
     sentinels: z.array(endpointText).min(1, { error: 'expected at least one sentinel' }),
     /** The name the sentinels monitor the master under (`sentinel monitor <name> ...`). */
-    masterName: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/),
+    masterName: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9_.-]+$/),
     /** Parameter that holds the data nodes' password. */
     passwordParameter: parameterName,
     /** ACL user that redis-ha and the platforms log in as; `default` when absent. */
@@ -167,7 +174,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key))
+      out += out ? `.${key}` : key;
     else out += `[${JSON.stringify(String(key))}]`;
   }
   return out || '(root)';
@@ -190,12 +198,15 @@ export function parseInventory(text: string): InventoryResult {
   if (result.success) return { ok: true, inventory: result.data };
   return {
     ok: false,
-    errors: result.error.issues.map((issue) => `${formatPath(issue.path)}: ${describeIssue(issue)}`),
+    errors: result.error.issues.map(
+      (issue) => `${formatPath(issue.path)}: ${describeIssue(issue)}`,
+    ),
   };
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   return issue.message;
 }
 

@@ -92,11 +92,23 @@ export interface SentinelListener {
 
 /** Talks to sentinels and data nodes with per-call timeouts; never throws for a dead node. */
 export interface RedisGateway {
-  querySentinel(endpoint: Endpoint, options: ConnectionOptions, masterName: string): Promise<SentinelAnswer>;
+  querySentinel(
+    endpoint: Endpoint,
+    options: ConnectionOptions,
+    masterName: string,
+  ): Promise<SentinelAnswer>;
   queryRole(endpoint: Endpoint, options: ConnectionOptions): Promise<NodeAnswer>;
   /** Runs commands in order on one connection; rejects with a GatewayError on failure. */
-  run(endpoint: Endpoint, options: ConnectionOptions, commands: readonly (readonly string[])[]): Promise<unknown[]>;
-  subscribe(endpoint: Endpoint, options: ConnectionOptions, listener: SentinelListener): SentinelSubscription;
+  run(
+    endpoint: Endpoint,
+    options: ConnectionOptions,
+    commands: readonly (readonly string[])[],
+  ): Promise<unknown[]>;
+  subscribe(
+    endpoint: Endpoint,
+    options: ConnectionOptions,
+    listener: SentinelListener,
+  ): SentinelSubscription;
 }
 
 export interface Clock {

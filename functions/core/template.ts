@@ -15,7 +15,9 @@ export function placeholdersOf(template: string): string[] {
 
 /** Names used in the template that are not known placeholders. */
 export function unknownPlaceholders(template: string): string[] {
-  return placeholdersOf(template).filter((name) => !(PLACEHOLDERS as readonly string[]).includes(name));
+  return placeholdersOf(template).filter(
+    (name) => !(PLACEHOLDERS as readonly string[]).includes(name),
+  );
 }
 
 /** True when the rendered value would hold a secret, so it must be stored encrypted. */

@@ -85,7 +85,11 @@ export function chooseCandidate(observation: Pick<Observation, 'sentinels'>): En
   const [first, second] = countVotes(observation);
   if (!first || (second && second.sentinels.length === first.sentinels.length)) return null;
   for (const { answer } of observation.sentinels) {
-    if (answer.ok && answer.masterAddress && formatEndpoint(answer.masterAddress) === first.master) {
+    if (
+      answer.ok &&
+      answer.masterAddress &&
+      formatEndpoint(answer.masterAddress) === first.master
+    ) {
       return answer.masterAddress;
     }
   }
@@ -106,9 +110,19 @@ export function decideVerdict(
     const target = formatEndpoint(endpoint);
     if (answer.ok) answering.push({ endpoint: target, view: answer });
     else if (answer.failure === 'auth-failed')
-      reasons.push({ code: ReasonCode.authFailed, severity: 'degraded', target, message: `sentinel ${target} refused the credentials` });
+      reasons.push({
+        code: ReasonCode.authFailed,
+        severity: 'degraded',
+        target,
+        message: `sentinel ${target} refused the credentials`,
+      });
     else
-      reasons.push({ code: ReasonCode.sentinelUnreachable, severity: 'degraded', target, message: `sentinel ${target} did not answer: ${answer.detail}` });
+      reasons.push({
+        code: ReasonCode.sentinelUnreachable,
+        severity: 'degraded',
+        target,
+        message: `sentinel ${target} did not answer: ${answer.detail}`,
+      });
   }
 
   const agreeing = candidate
@@ -117,7 +131,11 @@ export function decideVerdict(
   const hasMajority = agreeing.length >= majority;
 
   if (answering.length > 0 && answering.every(({ view }) => !view.masterAddress)) {
-    reasons.push({ code: ReasonCode.masterUnknown, severity: 'critical', message: 'no sentinel monitors this master name' });
+    reasons.push({
+      code: ReasonCode.masterUnknown,
+      severity: 'critical',
+      message: 'no sentinel monitors this master name',
+    });
   }
   if (votes.length > 1) {
     const detail = votes.map((v) => `${v.master} by ${v.sentinels.join(', ')}`).join('; ');
@@ -135,15 +153,29 @@ export function decideVerdict(
     });
   }
   if (answering.length === 0) {
-    reasons.push({ code: ReasonCode.noMajority, severity: 'critical', message: 'no sentinel answered' });
+    reasons.push({
+      code: ReasonCode.noMajority,
+      severity: 'critical',
+      message: 'no sentinel answered',
+    });
   }
 
   for (const { endpoint, view } of agreeing.length > 0 ? agreeing : answering) {
     if (view.quorumError) {
-      reasons.push({ code: ReasonCode.quorumLost, severity: 'critical', target: endpoint, message: `sentinel ${endpoint}: ${view.quorumError}` });
+      reasons.push({
+        code: ReasonCode.quorumLost,
+        severity: 'critical',
+        target: endpoint,
+        message: `sentinel ${endpoint}: ${view.quorumError}`,
+      });
     }
     if (view.masterFlags.includes('failover_in_progress')) {
-      reasons.push({ code: ReasonCode.failoverInProgress, severity: 'degraded', target: endpoint, message: `sentinel ${endpoint} reports a failover in progress` });
+      reasons.push({
+        code: ReasonCode.failoverInProgress,
+        severity: 'degraded',
+        target: endpoint,
+        message: `sentinel ${endpoint} reports a failover in progress`,
+      });
     }
     if (view.masterFlags.includes('o_down') || view.masterFlags.includes('s_down')) {
       const objective = view.masterFlags.includes('o_down');
@@ -171,17 +203,39 @@ export function decideVerdict(
     if (!master.ok) {
       reasons.push(
         master.failure === 'auth-failed'
-          ? { code: ReasonCode.authFailed, severity: 'critical', target, message: `master ${target} refused the credentials` }
-          : { code: ReasonCode.masterUnreachable, severity: 'critical', target, message: `master ${target} did not answer: ${master.detail}` },
+          ? {
+              code: ReasonCode.authFailed,
+              severity: 'critical',
+              target,
+              message: `master ${target} refused the credentials`,
+            }
+          : {
+              code: ReasonCode.masterUnreachable,
+              severity: 'critical',
+              target,
+              message: `master ${target} did not answer: ${master.detail}`,
+            },
       );
     } else if (master.role !== 'master') {
-      reasons.push({ code: ReasonCode.masterNotMaster, severity: 'critical', target, message: `${target} answers ROLE as ${master.role}` });
+      reasons.push({
+        code: ReasonCode.masterNotMaster,
+        severity: 'critical',
+        target,
+        message: `${target} answers ROLE as ${master.role}`,
+      });
     } else {
       isMasterAnswering = true;
     }
   }
 
-  reasons.push(...replicaReasons(policy, observation, agreeing.map((a) => a.view), isMasterAnswering));
+  reasons.push(
+    ...replicaReasons(
+      policy,
+      observation,
+      agreeing.map((a) => a.view),
+      isMasterAnswering,
+    ),
+  );
 
   const configEpoch = Math.max(0, ...agreeing.map(({ view }) => view.configEpoch));
   return {
@@ -220,7 +274,12 @@ function replicaReasons(
     const isAttached = attached.some((r) => formatEndpoint(r.endpoint) === key);
     const isDown = isMasterAnswering ? !isAttached : flagged * 2 > views.length;
     if (isDown) {
-      reasons.push({ code: ReasonCode.replicaDown, severity: 'degraded', target: key, message: `replica ${key} is not replicating from the master` });
+      reasons.push({
+        code: ReasonCode.replicaDown,
+        severity: 'degraded',
+        target: key,
+        message: `replica ${key} is not replicating from the master`,
+      });
     }
   }
   if (isMasterAnswering && observation.master?.ok) {
@@ -247,7 +306,8 @@ function dedupeReasons(reasons: readonly Reason[]): Reason[] {
   for (const reason of reasons) {
     const key = `${reason.code}|${reason.target ?? ''}`;
     const existing = byKey.get(key);
-    if (!existing || SEVERITY_RANK[reason.severity] > SEVERITY_RANK[existing.severity]) byKey.set(key, reason);
+    if (!existing || SEVERITY_RANK[reason.severity] > SEVERITY_RANK[existing.severity])
+      byKey.set(key, reason);
   }
   return [...byKey.values()];
 }

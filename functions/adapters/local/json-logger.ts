@@ -24,8 +24,14 @@ export class JsonLogger implements Logger {
     this.log('error', message, fields);
   }
 
-  private log(level: Exclude<LogLevel, 'silent'>, message: string, fields?: Record<string, unknown>): void {
+  private log(
+    level: Exclude<LogLevel, 'silent'>,
+    message: string,
+    fields?: Record<string, unknown>,
+  ): void {
     if (RANK[level] < RANK[this.level]) return;
-    this.write(`${JSON.stringify({ level: level.toUpperCase(), timestamp: new Date().toISOString(), message, ...this.base, ...fields })}\n`);
+    this.write(
+      `${JSON.stringify({ level: level.toUpperCase(), timestamp: new Date().toISOString(), message, ...this.base, ...fields })}\n`,
+    );
   }
 }

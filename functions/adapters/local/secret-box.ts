@@ -14,7 +14,8 @@ export class SecretBox {
   static forDirectory(directory: string, envKey = process.env.REDIS_HA_LOCAL_KEY): SecretBox {
     if (envKey) {
       const key = Buffer.from(envKey, 'base64');
-      if (key.length !== 32) throw new RedisHaError('BAD_LOCAL_KEY', 'REDIS_HA_LOCAL_KEY: expected 32 bytes in base64');
+      if (key.length !== 32)
+        throw new RedisHaError('BAD_LOCAL_KEY', 'REDIS_HA_LOCAL_KEY: expected 32 bytes in base64');
       return new SecretBox(key);
     }
     const file = join(directory, KEY_FILE);
@@ -42,7 +43,11 @@ export class SecretBox {
     try {
       return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
     } catch (error) {
-      throw new RedisHaError('SECRET_UNREADABLE', 'a secure parameter could not be decrypted with this store key', { cause: error });
+      throw new RedisHaError(
+        'SECRET_UNREADABLE',
+        'a secure parameter could not be decrypted with this store key',
+        { cause: error },
+      );
     }
   }
 }

@@ -33,11 +33,20 @@ export class SqliteEventLog implements EventBus {
         `SELECT * FROM (SELECT seq, deliveries, event FROM events
            WHERE seq > ? AND (? IS NULL OR subject = ?) ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
       )
-      .all(options.afterSeq ?? 0, options.cluster ?? null, options.cluster ?? null, options.limit ?? 50) as {
+      .all(
+        options.afterSeq ?? 0,
+        options.cluster ?? null,
+        options.cluster ?? null,
+        options.limit ?? 50,
+      ) as {
       seq: number;
       deliveries: number;
       event: string;
     }[];
-    return rows.map((row) => ({ seq: row.seq, deliveries: row.deliveries, event: JSON.parse(row.event) as CloudEvent }));
+    return rows.map((row) => ({
+      seq: row.seq,
+      deliveries: row.deliveries,
+      event: JSON.parse(row.event) as CloudEvent,
+    }));
   }
 }

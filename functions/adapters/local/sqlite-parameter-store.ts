@@ -46,7 +46,9 @@ export class SqliteParameterStore implements ParameterStore {
         .prepare('SELECT COALESCE(MAX(version), 0) + 1 AS version FROM parameters WHERE name = ?')
         .get(name) as { version: number };
       this.db
-        .prepare('INSERT INTO parameters (name, version, value, is_secure, updated_at) VALUES (?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO parameters (name, version, value, is_secure, updated_at) VALUES (?, ?, ?, ?, ?)',
+        )
         .run(name, version, stored, options.isSecure ? 1 : 0, this.clock.now().toISOString());
       return version;
     });

@@ -26,7 +26,11 @@ export class GatewayError extends RedisHaError {
 }
 
 export class IoredisGateway implements RedisGateway {
-  async querySentinel(endpoint: Endpoint, options: ConnectionOptions, masterName: string): Promise<SentinelAnswer> {
+  async querySentinel(
+    endpoint: Endpoint,
+    options: ConnectionOptions,
+    masterName: string,
+  ): Promise<SentinelAnswer> {
     return this.withConnection(endpoint, options, async (redis) => {
       const replies = await redis
         .pipeline()
@@ -35,7 +39,10 @@ export class IoredisGateway implements RedisGateway {
         .call('SENTINEL', 'REPLICAS', masterName)
         .call('SENTINEL', 'CKQUORUM', masterName)
         .exec();
-      const [addr, master, replicas, ckquorum] = (replies ?? []).map(([err, value]) => ({ err, value }));
+      const [addr, master, replicas, ckquorum] = (replies ?? []).map(([err, value]) => ({
+        err,
+        value,
+      }));
       const authError = (replies ?? []).find(([err]) => err && isAuthError(err))?.[0];
       if (authError) throw authError;
       const address = addr?.value as [string, string] | null | undefined;
@@ -78,7 +85,11 @@ export class IoredisGateway implements RedisGateway {
     });
   }
 
-  async run(endpoint: Endpoint, options: ConnectionOptions, commands: readonly (readonly string[])[]): Promise<unknown[]> {
+  async run(
+    endpoint: Endpoint,
+    options: ConnectionOptions,
+    commands: readonly (readonly string[])[],
+  ): Promise<unknown[]> {
     const redis = this.connection(endpoint, options);
     try {
       await redis.connect();
@@ -91,13 +102,20 @@ export class IoredisGateway implements RedisGateway {
       return results;
     } catch (error) {
       const failure = classify(error);
-      throw new GatewayError(failure.failure, `${endpoint.host}:${endpoint.port}: ${failure.detail}`);
+      throw new GatewayError(
+        failure.failure,
+        `${endpoint.host}:${endpoint.port}: ${failure.detail}`,
+      );
     } finally {
       redis.disconnect();
     }
   }
 
-  subscribe(endpoint: Endpoint, options: ConnectionOptions, listener: SentinelListener): SentinelSubscription {
+  subscribe(
+    endpoint: Endpoint,
+    options: ConnectionOptions,
+    listener: SentinelListener,
+  ): SentinelSubscription {
     let attempts = 0;
     const redis = new Redis({
       ...baseOptions(endpoint, options),
@@ -116,8 +134,12 @@ export class IoredisGateway implements RedisGateway {
       attempts = 0;
       listener.onConnected();
     });
-    redis.on('close', () => listener.onDisconnected(attempts > 0 ? `reconnect attempt ${attempts}` : 'connection closed'));
-    redis.on('pmessage', (_pattern: string, channel: string, message: string) => listener.onEvent(channel, message));
+    redis.on('close', () =>
+      listener.onDisconnected(attempts > 0 ? `reconnect attempt ${attempts}` : 'connection closed'),
+    );
+    redis.on('pmessage', (_pattern: string, channel: string, message: string) =>
+      listener.onEvent(channel, message),
+    );
     redis.psubscribe('*').catch(() => undefined);
     return {
       close: async () => {
@@ -127,7 +149,11 @@ export class IoredisGateway implements RedisGateway {
   }
 
   private connection(endpoint: Endpoint, options: ConnectionOptions): Redis {
-    const redis = new Redis({ ...baseOptions(endpoint, options), lazyConnect: true, retryStrategy: () => null });
+    const redis = new Redis({
+      ...baseOptions(endpoint, options),
+      lazyConnect: true,
+      retryStrategy: () => null,
+    });
     redis.on('error', () => undefined);
     return redis;
   }
@@ -188,8 +214,10 @@ function isAuthError(error: unknown): boolean {
 
 function classify(error: unknown): Failure {
   const message = error instanceof Error ? error.message : String(error);
-  if (isAuthError(error)) return { ok: false, failure: 'auth-failed', detail: message.split('\n')[0] ?? message };
-  if (/timed? ?out|ETIMEDOUT/i.test(message)) return { ok: false, failure: 'timeout', detail: 'timed out' };
+  if (isAuthError(error))
+    return { ok: false, failure: 'auth-failed', detail: message.split('\n')[0] ?? message };
+  if (/timed? ?out|ETIMEDOUT/i.test(message))
+    return { ok: false, failure: 'timeout', detail: 'timed out' };
   if (/ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|Connection is closed|EPIPE/i.test(message)) {
     return { ok: false, failure: 'unreachable', detail: message.split('\n')[0] ?? message };
   }
