@@ -101,9 +101,10 @@ export const SentinelClusterSchema = z
     sentinels: z.array(endpointText).min(1, { error: 'expected at least one sentinel' }),
     /** The name the sentinels monitor the master under (`sentinel monitor <name> ...`). */
     masterName: z
-      .string()
-      .min(1)
-      .regex(/^[A-Za-z0-9_.-]+$/),
+      .string({ error: 'expected the master name the sentinels monitor' })
+      .regex(/^[A-Za-z0-9_.-]+$/, {
+        error: 'expected the master name the sentinels monitor (letters, digits, _ . -)',
+      }),
     /** Parameter that holds the data nodes' password. */
     passwordParameter: parameterName,
     /** ACL user that redis-ha and the platforms log in as; `default` when absent. */

@@ -1,0 +1,262 @@
+import { describe, expect, it } from 'vitest';
+import type { Endpoint } from '../../functions/core/endpoint';
+import type {
+  NodeAnswer,
+  Observation,
+  SentinelAnswer,
+  SentinelView,
+} from '../../functions/core/observation';
+import {
+  chooseCandidate,
+  decideVerdict,
+  type ReasonCode,
+  type Status,
+} from '../../functions/core/verdict';
+
+const M = { host: '10.0.0.1', port: 6379 };
+const R1 = { host: '10.0.0.2', port: 6379 };
+const R2 = { host: '10.0.0.3', port: 6379 };
+const S = [1, 2, 3].map((i) => ({ host: `10.0.1.${i}`, port: 26379 }));
+
+function view(overrides: Partial<SentinelView> = {}): SentinelView {
+  return {
+    ok: true,
+    masterAddress: M,
+    masterFlags: ['master'],
+    configEpoch: 3,
+    numOtherSentinels: 2,
+    quorum: 2,
+    quorumError: null,
+    replicas: [
+      { endpoint: R1, flags: ['slave'], masterLinkStatus: 'ok' },
+      { endpoint: R2, flags: ['slave'], masterLinkStatus: 'ok' },
+    ],
+    ...overrides,
+  };
+}
+const down: SentinelAnswer = { ok: false, failure: 'unreachable', detail: 'connect ECONNREFUSED' };
+const authFailed: SentinelAnswer = { ok: false, failure: 'auth-failed', detail: 'WRONGPASS' };
+const master = (overrides: Partial<Extract<NodeAnswer, { ok: true }>> = {}): NodeAnswer => ({
+  ok: true,
+  role: 'master',
+  offset: 1000,
+  replicas: [
+    { endpoint: R1, offset: 1000 },
+    { endpoint: R2, offset: 990 },
+  ],
+  ...overrides,
+});
+
+function observe(
+  answers: SentinelAnswer[],
+  masterAnswer: NodeAnswer | null = master(),
+): Observation {
+  const sentinels = answers.map((answer, i) => ({ endpoint: S[i] as Endpoint, answer }));
+  const candidate = chooseCandidate({ sentinels });
+  return { sentinels, candidate, master: candidate ? masterAnswer : null };
+}
+
+const policy = { sentinelsConfigured: 3, maxReplicationLagBytes: 100 };
+
+interface Case {
+  readonly name: string;
+  readonly observation: Observation;
+  readonly status: Status;
+  readonly isConfirmed: boolean;
+  readonly codes: readonly ReasonCode[];
+}
+
+const cases: Case[] = [
+  {
+    name: 'all sentinels agree and the master answers as master',
+    observation: observe([view(), view(), view()]),
+    status: 'ok',
+    isConfirmed: true,
+    codes: [],
+  },
+  {
+    name: 'one sentinel is unreachable',
+    observation: observe([view(), view(), down]),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['SENTINEL_UNREACHABLE'],
+  },
+  {
+    name: 'a sentinel refuses our credentials',
+    observation: observe([view(), view(), authFailed]),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['AUTH_FAILED'],
+  },
+  {
+    name: 'two of three sentinels are down and the last one reports no quorum',
+    observation: observe([view({ quorumError: 'NOQUORUM 1 usable Sentinels' }), down, down]),
+    status: 'critical',
+    isConfirmed: false,
+    codes: ['SENTINEL_UNREACHABLE', 'NO_MAJORITY', 'QUORUM_LOST'],
+  },
+  {
+    name: 'one sentinel names another master but a majority agrees',
+    observation: observe([view(), view(), view({ masterAddress: R1 })]),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['SENTINELS_DISAGREE'],
+  },
+  {
+    name: 'every sentinel names a different master',
+    observation: observe([view(), view({ masterAddress: R1 }), view({ masterAddress: R2 })]),
+    status: 'critical',
+    isConfirmed: false,
+    codes: ['SENTINELS_DISAGREE', 'NO_MAJORITY'],
+  },
+  {
+    name: 'the master does not answer',
+    observation: observe([view(), view(), view()], {
+      ok: false,
+      failure: 'timeout',
+      detail: 'timed out',
+    }),
+    status: 'critical',
+    isConfirmed: false,
+    codes: ['MASTER_UNREACHABLE'],
+  },
+  {
+    name: 'the master refuses the data password',
+    observation: observe([view(), view(), view()], {
+      ok: false,
+      failure: 'auth-failed',
+      detail: 'WRONGPASS',
+    }),
+    status: 'critical',
+    isConfirmed: false,
+    codes: ['AUTH_FAILED'],
+  },
+  {
+    name: 'the named master answers ROLE as a replica',
+    observation: observe([view(), view(), view()], {
+      ok: true,
+      role: 'slave',
+      offset: 5,
+      replicas: [],
+      masterEndpoint: R1,
+      linkState: 'connected',
+    }),
+    status: 'critical',
+    isConfirmed: false,
+    codes: ['MASTER_NOT_MASTER'],
+  },
+  {
+    name: 'a failover is in progress',
+    observation: observe(
+      [view({ masterFlags: ['master', 'o_down', 'failover_in_progress'] }), view(), view()],
+      { ok: false, failure: 'unreachable', detail: 'refused' },
+    ),
+    status: 'critical',
+    isConfirmed: false,
+    codes: ['FAILOVER_IN_PROGRESS', 'MASTER_DOWN', 'MASTER_UNREACHABLE'],
+  },
+  {
+    name: 'a replica is not attached to the master',
+    observation: observe(
+      [view(), view(), view()],
+      master({ replicas: [{ endpoint: R1, offset: 1000 }] }),
+    ),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['REPLICA_DOWN'],
+  },
+  {
+    name: 'a replica trails the master by more than the threshold',
+    observation: observe(
+      [view(), view(), view()],
+      master({
+        replicas: [
+          { endpoint: R1, offset: 1000 },
+          { endpoint: R2, offset: 500 },
+        ],
+      }),
+    ),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['REPLICATION_LAG'],
+  },
+  {
+    name: 'the sentinels know fewer sentinels than configured',
+    observation: observe([
+      view({ numOtherSentinels: 0 }),
+      view({ numOtherSentinels: 0 }),
+      view({ numOtherSentinels: 0 }),
+    ]),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['SENTINELS_MISSING'],
+  },
+  {
+    name: 'no sentinel monitors the master name',
+    observation: observe([
+      view({ masterAddress: null }),
+      view({ masterAddress: null }),
+      view({ masterAddress: null }),
+    ]),
+    status: 'critical',
+    isConfirmed: false,
+    codes: ['MASTER_UNKNOWN'],
+  },
+  {
+    name: 'no sentinel answers',
+    observation: observe([down, down, down]),
+    status: 'critical',
+    isConfirmed: false,
+    codes: ['SENTINEL_UNREACHABLE', 'NO_MAJORITY'],
+  },
+];
+
+describe('decideVerdict', () => {
+  it.each(cases)('$name -> $status', ({ observation, status, isConfirmed, codes }) => {
+    const verdict = decideVerdict(policy, observation);
+
+    expect(verdict.status).toBe(status);
+    expect(verdict.isConfirmed).toBe(isConfirmed);
+    expect([...new Set(verdict.reasons.map((r) => r.code))].sort()).toEqual([...codes].sort());
+  });
+
+  it('reports the highest config epoch among the sentinels that name the master', () => {
+    const verdict = decideVerdict(
+      policy,
+      observe([
+        view({ configEpoch: 4 }),
+        view({ configEpoch: 5 }),
+        view({ configEpoch: 9, masterAddress: R1 }),
+      ]),
+    );
+
+    expect(verdict.configEpoch).toBe(5);
+  });
+
+  it('needs a majority of the configured sentinels, not of those answering', () => {
+    const verdict = decideVerdict(
+      { ...policy, sentinelsConfigured: 5 },
+      observe([view(), view(), down]),
+    );
+
+    expect(verdict.isConfirmed).toBe(false);
+    expect(verdict.reasons.map((r) => r.code)).toContain('NO_MAJORITY');
+  });
+
+  it('picks no candidate when the vote is tied', () => {
+    const sentinels = [view(), view({ masterAddress: R1 })].map((answer, i) => ({
+      endpoint: S[i] as Endpoint,
+      answer,
+    }));
+
+    expect(chooseCandidate({ sentinels })).toBeNull();
+  });
+
+  it('names the sentinel concerned in each per-sentinel reason', () => {
+    const verdict = decideVerdict(policy, observe([view(), view(), down]));
+
+    expect(verdict.reasons).toEqual([
+      expect.objectContaining({ code: 'SENTINEL_UNREACHABLE', target: '10.0.1.3:26379' }),
+    ]);
+  });
+});

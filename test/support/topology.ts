@@ -1,0 +1,196 @@
+// The one harness every integration test uses: real redis-server and sentinel processes on
+// free loopback ports, a local backend in a temp folder, and helpers to run the CLI. Everything
+// it starts is stopped in afterEach/afterAll, even when a test fails.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { Topology, type TopologyOptions } from '../../cli/topology';
+import { JsonLogger } from '../../functions/adapters/local/json-logger';
+import {
+  openLocalBackend,
+  systemClock,
+  type LocalBackend,
+} from '../../functions/adapters/local/local-backend';
+import { IoredisGateway } from '../../functions/adapters/redis/ioredis-gateway';
+import {
+  parseInventory,
+  type Inventory,
+  type SentinelCluster,
+} from '../../functions/core/inventory';
+import type { ControlDeps } from '../../functions/control/reconcile';
+
+export { Topology };
+
+export const PASSWORD = 'Test-Pw-9f8e7d6c5b4a3f2e1d0c';
+export const PASSWORD_PARAMETER = '/test/redis/password';
+export const PLATFORM_PARAMETERS = {
+  '/test/app/addr': '{{host}}:{{port}}',
+  '/test/app/url': 'redis://:{{password}}@{{host}}:{{port}}',
+  '/test/app/sentinels': '{{sentinels}}|{{masterName}}|{{tls}}',
+};
+
+/** Tracks what a test started so that `cleanup` can stop all of it. */
+export class Harness {
+  private readonly topologies: Topology[] = [];
+  private readonly dirs: string[] = [];
+  private readonly backends: LocalBackend[] = [];
+
+  async topology(options: Partial<TopologyOptions> = {}): Promise<Topology> {
+    const topology = await Topology.start({ password: PASSWORD, ...options });
+    this.topologies.push(topology);
+    return topology;
+  }
+
+  tempDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'redis-ha-test-'));
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  backend(dir = this.tempDir()): LocalBackend {
+    const backend = openLocalBackend(join(dir, 'store'));
+    this.backends.push(backend);
+    return backend;
+  }
+
+  async cleanup(): Promise<void> {
+    for (const backend of this.backends.splice(0)) backend.close();
+    await Promise.all(this.topologies.splice(0).map((t) => t.stop()));
+    for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function inventoryFor(
+  topology: Topology,
+  overrides: Record<string, unknown> = {},
+  name = 'test',
+): Inventory {
+  const result = parseInventory(
+    JSON.stringify({
+      clusters: [
+        {
+          name,
+          sentinels: topology.sentinelAddresses,
+          masterName: topology.masterName,
+          passwordParameter: PASSWORD_PARAMETER,
+          platformParameters: PLATFORM_PARAMETERS,
+          timeouts: { connectMs: 500, commandMs: 500 },
+          ...(topology.options.username ? { username: topology.options.username } : {}),
+          ...overrides,
+        },
+      ],
+    }),
+  );
+  if (!result.ok) throw new Error(result.errors.join('\n'));
+  return result.inventory;
+}
+
+export function clusterFor(
+  topology: Topology,
+  overrides: Record<string, unknown> = {},
+): SentinelCluster {
+  return inventoryFor(topology, overrides).clusters[0] as SentinelCluster;
+}
+
+/** Writes the inventory as YAML in `dir` and returns its path. */
+export function writeInventory(
+  dir: string,
+  inventory: Inventory | Record<string, unknown>,
+): string {
+  const file = join(dir, 'redis-ha.yaml');
+  writeFileSync(file, stringify(inventory));
+  return file;
+}
+
+export interface LogCapture {
+  readonly lines: string[];
+  readonly text: () => string;
+}
+
+export function controlDepsFor(
+  backend: LocalBackend,
+  overrides: Partial<ControlDeps> = {},
+): ControlDeps & { log: LogCapture } {
+  const lines: string[] = [];
+  return {
+    gateway: new IoredisGateway(),
+    parameters: backend.parameters,
+    state: backend.state,
+    events: backend.events,
+    clock: systemClock,
+    logger: new JsonLogger((line) => lines.push(line)),
+    source: 'urn:redis-ha:test',
+    ...overrides,
+    log: { lines, text: () => lines.join('') },
+  };
+}
+
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Waits until a majority of sentinels name a master other than `oldPort` and it answers as master. */
+export async function waitForFailover(topology: Topology, oldPort: number): Promise<number> {
+  return eventually(
+    async () => {
+      const port = await topology.currentMasterPort();
+      if (!port || port === oldPort) return undefined;
+      let agreeing = 0;
+      for (const sentinel of topology.sentinels) {
+        if (!sentinel.child) continue;
+        const addr = (await topology
+          .call(
+            sentinel.port,
+            'sentinel',
+            'SENTINEL',
+            'GET-MASTER-ADDR-BY-NAME',
+            topology.masterName,
+          )
+          .catch(() => null)) as string[] | null;
+        if (addr && Number(addr[1]) === port) agreeing += 1;
+      }
+      return agreeing >= 2 ? port : undefined;
+    },
+    'the sentinels to fail over',
+    30_000,
+  );
+}
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real CLI (`bin/redis-ha.ts`) as a child process, as a user would. */
+export function runCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/redis-ha.ts', ...args], {
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
