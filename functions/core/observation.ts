@@ -32,6 +32,12 @@ export interface SentinelView {
   readonly masterAddress: Endpoint | null;
   /** Flags of `SENTINEL MASTER` (`master`, `s_down`, `o_down`, `failover_in_progress`, ...). */
   readonly masterFlags: readonly string[];
+  /**
+   * Address of the `SENTINEL MASTER` record the flags describe. While a failover reconfigures
+   * replicas, GET-MASTER-ADDR-BY-NAME already names the promoted replica but the record (and
+   * its o_down flag) is still the old master's.
+   */
+  readonly recordAddress: Endpoint | null;
   readonly configEpoch: number;
   readonly numOtherSentinels: number;
   readonly quorum: number;

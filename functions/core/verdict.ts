@@ -177,7 +177,12 @@ export function decideVerdict(
         message: `sentinel ${endpoint} reports a failover in progress`,
       });
     }
-    if (view.masterFlags.includes('o_down') || view.masterFlags.includes('s_down')) {
+    const isAboutNamedMaster =
+      !view.recordAddress || sameEndpoint(view.recordAddress, view.masterAddress);
+    if (
+      isAboutNamedMaster &&
+      (view.masterFlags.includes('o_down') || view.masterFlags.includes('s_down'))
+    ) {
       const objective = view.masterFlags.includes('o_down');
       reasons.push({
         code: ReasonCode.masterDown,

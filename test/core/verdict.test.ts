@@ -23,6 +23,7 @@ function view(overrides: Partial<SentinelView> = {}): SentinelView {
     ok: true,
     masterAddress: M,
     masterFlags: ['master'],
+    recordAddress: overrides.masterAddress === undefined ? M : overrides.masterAddress,
     configEpoch: 3,
     numOtherSentinels: 2,
     quorum: 2,
@@ -154,6 +155,24 @@ const cases: Case[] = [
     status: 'critical',
     isConfirmed: false,
     codes: ['FAILOVER_IN_PROGRESS', 'MASTER_DOWN', 'MASTER_UNREACHABLE'],
+  },
+  {
+    name: 'the failover leader already names the promoted replica while its record of the old master is still o_down',
+    observation: observe(
+      [
+        view({
+          masterAddress: R1,
+          recordAddress: M,
+          masterFlags: ['master', 'o_down', 'failover_in_progress'],
+        }),
+        view({ masterAddress: R1 }),
+        view({ masterAddress: R1 }),
+      ],
+      master({ replicas: [{ endpoint: R2, offset: 1000 }] }),
+    ),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['FAILOVER_IN_PROGRESS', 'REPLICA_DOWN'],
   },
   {
     name: 'a replica is not attached to the master',

@@ -27,10 +27,23 @@ async function setUp(overrides: Record<string, unknown> = {}, password = PASSWOR
 const codes = (report: { verdict: { reasons: readonly { code: string }[] } }) =>
   [...new Set(report.verdict.reasons.map((r) => r.code))].sort();
 
-async function remonitor(topology: Topology, sentinelPort: number, masterPort: number): Promise<void> {
+async function remonitor(
+  topology: Topology,
+  sentinelPort: number,
+  masterPort: number,
+): Promise<void> {
   const name = topology.masterName;
   await topology.call(sentinelPort, 'sentinel', 'SENTINEL', 'REMOVE', name);
-  await topology.call(sentinelPort, 'sentinel', 'SENTINEL', 'MONITOR', name, '127.0.0.1', String(masterPort), '2');
+  await topology.call(
+    sentinelPort,
+    'sentinel',
+    'SENTINEL',
+    'MONITOR',
+    name,
+    '127.0.0.1',
+    String(masterPort),
+    '2',
+  );
   await topology.call(sentinelPort, 'sentinel', 'SENTINEL', 'SET', name, 'auth-pass', PASSWORD);
 }
 
@@ -42,11 +55,25 @@ describe('probe against real sentinels', () => {
     const first = await reconcile();
     const second = await reconcile();
 
-    expect(first.verdict).toMatchObject({ status: 'ok', isConfirmed: true, master: { port: master }, sentinelsAnswering: 3 });
-    expect(first.parametersWritten.sort()).toEqual(['/test/app/addr', '/test/app/sentinels', '/test/app/url']);
+    expect(first.verdict).toMatchObject({
+      status: 'ok',
+      isConfirmed: true,
+      master: { port: master },
+      sentinelsAnswering: 3,
+    });
+    expect(first.parametersWritten.sort()).toEqual([
+      '/test/app/addr',
+      '/test/app/sentinels',
+      '/test/app/url',
+    ]);
     expect((await backend.parameters.get('/test/app/addr'))?.value).toBe(`127.0.0.1:${master}`);
-    expect(await backend.parameters.get('/test/app/url')).toMatchObject({ isSecure: true, value: `redis://:${PASSWORD}@127.0.0.1:${master}` });
-    expect((await backend.parameters.get('/test/app/sentinels'))?.value).toBe(`${topology.sentinelAddresses.join(',')}|${topology.masterName}|false`);
+    expect(await backend.parameters.get('/test/app/url')).toMatchObject({
+      isSecure: true,
+      value: `redis://:${PASSWORD}@127.0.0.1:${master}`,
+    });
+    expect((await backend.parameters.get('/test/app/sentinels'))?.value).toBe(
+      `${topology.sentinelAddresses.join(',')}|${topology.masterName}|false`,
+    );
     expect(first.events).toEqual([]);
     expect(second.events).toEqual([]);
     expect(second.parametersWritten).toEqual([]);
@@ -61,7 +88,10 @@ describe('probe against real sentinels', () => {
     expect(report.verdict.status).toBe('critical');
     expect(report.verdict.isConfirmed).toBe(false);
     expect(codes(report)).toEqual(['AUTH_FAILED']);
-    const everything = JSON.stringify(report) + deps.log.text() + JSON.stringify(backend.events.list({ limit: 100 }));
+    const everything =
+      JSON.stringify(report) +
+      deps.log.text() +
+      JSON.stringify(backend.events.list({ limit: 100 }));
     expect(everything).not.toContain(wrong);
     expect(everything).not.toContain(PASSWORD);
     expect(await backend.parameters.get('/test/app/addr')).toBeUndefined();
@@ -76,7 +106,11 @@ describe('probe against real sentinels', () => {
 
     const report = await reconcile();
 
-    expect(report.verdict).toMatchObject({ status: 'degraded', isConfirmed: true, sentinelsAnswering: 2 });
+    expect(report.verdict).toMatchObject({
+      status: 'degraded',
+      isConfirmed: true,
+      sentinelsAnswering: 2,
+    });
     expect(codes(report)).toEqual(['SENTINEL_UNREACHABLE']);
     expect(report.verdict.reasons[0]?.target).toBe(`127.0.0.1:${sentinel.port}`);
     expect(report.events.map((e) => e.type)).toEqual(['redis-ha.health.changed']);
@@ -98,10 +132,14 @@ describe('probe against real sentinels', () => {
 
     expect(report.verdict.status).toBe('critical');
     expect(report.verdict.isConfirmed).toBe(false);
-    expect(codes(report)).toEqual(expect.arrayContaining(['QUORUM_LOST', 'NO_MAJORITY', 'SENTINEL_UNREACHABLE']));
+    expect(codes(report)).toEqual(
+      expect.arrayContaining(['QUORUM_LOST', 'NO_MAJORITY', 'SENTINEL_UNREACHABLE']),
+    );
     expect(report.events.map((e) => e.type)).not.toContain('redis-ha.master.changed');
     expect(report.parametersWritten).toEqual([]);
-    expect((await backend.parameters.get('/test/app/addr'))?.value).toBe(`127.0.0.1:${master.port}`);
+    expect((await backend.parameters.get('/test/app/addr'))?.value).toBe(
+      `127.0.0.1:${master.port}`,
+    );
     expect((await backend.state.getClusterState('test'))?.master?.port).toBe(master.port);
   });
 
@@ -117,14 +155,23 @@ describe('probe against real sentinels', () => {
     await remonitor(topology, s2.port, r2.port);
     const split = await reconcile();
 
-    expect(minority.verdict).toMatchObject({ status: 'degraded', isConfirmed: true, master: { port: master.port } });
+    expect(minority.verdict).toMatchObject({
+      status: 'degraded',
+      isConfirmed: true,
+      master: { port: master.port },
+    });
     expect(codes(minority)).toEqual(['SENTINELS_DISAGREE']);
-    expect(minority.events.map((e) => e.type)).toEqual(['redis-ha.health.changed', 'redis-ha.sentinels.disagree']);
+    expect(minority.events.map((e) => e.type)).toEqual([
+      'redis-ha.health.changed',
+      'redis-ha.sentinels.disagree',
+    ]);
     expect(split.verdict).toMatchObject({ status: 'critical', isConfirmed: false });
     expect(codes(split)).toEqual(expect.arrayContaining(['SENTINELS_DISAGREE', 'NO_MAJORITY']));
     expect(split.events.map((e) => e.type)).toContain('redis-ha.sentinels.disagree');
     expect(split.parametersWritten).toEqual([]);
-    expect((await backend.parameters.get('/test/app/addr'))?.value).toBe(`127.0.0.1:${master.port}`);
+    expect((await backend.parameters.get('/test/app/addr'))?.value).toBe(
+      `127.0.0.1:${master.port}`,
+    );
   });
 
   it('reports a replica that is down', async () => {
@@ -140,7 +187,9 @@ describe('probe against real sentinels', () => {
     }, 'REPLICA_DOWN');
 
     expect(report.verdict).toMatchObject({ status: 'degraded', isConfirmed: true });
-    expect(report.verdict.reasons.find((r) => r.code === 'REPLICA_DOWN')?.target).toBe(`127.0.0.1:${replica.port}`);
+    expect(report.verdict.reasons.find((r) => r.code === 'REPLICA_DOWN')?.target).toBe(
+      `127.0.0.1:${replica.port}`,
+    );
   });
 
   it('reports a replica whose acknowledged offset trails the master beyond the threshold', async () => {

@@ -51,6 +51,7 @@ export class IoredisGateway implements RedisGateway {
         ok: true,
         masterAddress: address ? { host: address[0], port: Number(address[1]) } : null,
         masterFlags: (fields.flags ?? '').split(',').filter(Boolean),
+        recordAddress: fields.ip ? { host: fields.ip, port: Number(fields.port) } : null,
         configEpoch: Number(fields['config-epoch'] ?? 0),
         numOtherSentinels: Number(fields['num-other-sentinels'] ?? 0),
         quorum: Number(fields.quorum ?? 0),
