@@ -31,6 +31,7 @@ export const TRIGGER_EVENTS: ReadonlySet<string> = new Set([
 export interface WatchHooks {
   onSentinelEvent?(cluster: string, sentinel: string, channel: string, message: string): void;
   onReport?(report: ReconcileReport): void;
+  onSubscription?(cluster: string, sentinel: string, isConnected: boolean): void;
   /** Called each tick with the clusters whose turn it is; the rotation runner hooks in here. */
   onTick?(): Promise<void>;
 }
@@ -70,13 +71,18 @@ export class Watcher {
           this.deps.gateway.subscribe(endpoint, options, {
             onEvent: (channel, message) =>
               this.onSentinelEvent(cluster, sentinel, channel, message),
-            onConnected: () => this.schedule(cluster),
-            onDisconnected: (detail) =>
+            onConnected: () => {
+              this.options.hooks?.onSubscription?.(cluster.name, sentinel, true);
+              this.schedule(cluster);
+            },
+            onDisconnected: (detail) => {
+              this.options.hooks?.onSubscription?.(cluster.name, sentinel, false);
               this.deps.logger.warn('sentinel subscription lost', {
                 cluster: cluster.name,
                 sentinel,
                 detail,
-              }),
+              });
+            },
           }),
         );
       }
