@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: run files two at a time so that sentinel timing stays realistic.
     maxWorkers: 2,
+    // CI (.ci/run) sets VITEST_JSON to read the pass/fail counts from test-results.json.
+    reporters: process.env.VITEST_JSON ? ['default', 'json'] : ['default'],
+    outputFile: { json: 'test-results.json' },
   },
 });

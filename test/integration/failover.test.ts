@@ -50,7 +50,7 @@ describe('failover', () => {
     expect(during.parametersWritten).toEqual([]);
     expect(after.verdict).toMatchObject({ isConfirmed: true, master: { port: newPort } });
     expect(after.events.filter((e) => e.type === 'redis-ha.master.changed')).toHaveLength(1);
-    expect(after.parametersWritten.sort()).toEqual(['/test/app/addr', '/test/app/url']);
+    expect([...after.parametersWritten].sort()).toEqual(['/test/app/addr', '/test/app/url']);
     expect(again.events.filter((e) => e.type === 'redis-ha.master.changed')).toEqual([]);
     expect(masterChanges(backend)).toHaveLength(1);
     expect(masterChanges(backend)[0]?.event.data).toMatchObject({

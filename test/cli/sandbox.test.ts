@@ -1,0 +1,48 @@
+// `npm start` runs the sandbox: a real failover with its timeline. It must succeed, show the
+// parameters pointing at the new master with the password masked, and leave no process behind.
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/topology';
+
+const redisServers = () => {
+  try {
+    return execFileSync('pgrep', ['-f', 'redis-ha-topology-'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+
+describe('sandbox', () => {
+  it('fails the master over, prints the timeline and the new parameters, then cleans up', async () => {
+    const before = new Set(redisServers());
+
+    const result = await runCli(['sandbox']);
+    const lines = result.stdout.split('\n');
+    const newMaster =
+      /OK: failover seen and every platform parameter points at the new master (\S+)/.exec(
+        result.stdout,
+      )?.[1];
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    for (const step of [
+      'SIGKILL master',
+      '+odown',
+      '+switch-master',
+      'event redis-ha.master.changed published',
+      'platform parameters written',
+    ]) {
+      expect(
+        lines.some((l) => /^\s+\d+\s/.test(l) && l.includes(step)),
+        step,
+      ).toBe(true);
+    }
+    expect(newMaster).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(result.stdout).toMatch(new RegExp(`/sandbox/tyk/redis/addrs\\s+${newMaster}`));
+    expect(result.stdout).toContain(`${newMaster},password=********,ssl=false`);
+    expect(result.stdout).not.toMatch(/password=(?!\*{8})/);
+    expect(redisServers().filter((pid) => !before.has(pid))).toEqual([]);
+  });
+});
