@@ -18,7 +18,8 @@ import {
 import { ExitCode } from '../exit-codes';
 import { table } from '../format';
 
-export const PROBE_CONCURRENCY = 64;
+/** Clusters probed at once; each holds up to (sentinels + 1) connections while it runs. */
+export const PROBE_CONCURRENCY = Number(process.env.REDIS_HA_PROBE_CONCURRENCY) || 32;
 
 export function exitCodeFor(status: Status): ExitCode {
   return status === 'ok'
