@@ -8,6 +8,7 @@ import { RedisHaError } from '../functions/core/errors';
 import { eventsCommand } from './commands/events';
 import { paramsCommand } from './commands/params';
 import { probeCommand } from './commands/probe';
+import { rotateCommand, rotationsCommand } from './commands/rotate';
 import { sandboxCommand } from './commands/sandbox';
 import { statusCommand } from './commands/status';
 import { watchCommand } from './commands/watch';
@@ -26,6 +27,9 @@ Commands:
   events                      print the event log (--follow to keep tailing)
   validate                    check the inventory and print every problem
   schema                      print the inventory's JSON Schema
+  rotate <cluster>            rotate the Redis password with zero downtime
+                              (--grace 30s, --force, --dry-run, --no-wait)
+  rotations [cluster...]      rotation state and journal (the audit trail; no secrets)
   sandbox                     start a real topology, fail its master over, show the timeline
 
 Options:
@@ -37,6 +41,8 @@ Options:
 
 Exit codes: 0 ok, 1 degraded, 2 critical, 64 bad usage, 65 invalid inventory or unknown
 cluster, 66 file not found, 69 redis-server missing, 70 internal error, 75 cluster locked.
+rotate: 0 done, 1 refused or rolled back (old password still the only one), 2 failed after
+publishing (run it again to resume), 75 already rotating.
 `;
 
 const OPTIONS = {
@@ -52,6 +58,10 @@ const OPTIONS = {
   limit: { type: 'string' },
   follow: { type: 'boolean', short: 'f', default: false },
   interval: { type: 'string' },
+  grace: { type: 'string' },
+  force: { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+  'no-wait': { type: 'boolean', default: false },
 } as const;
 
 /** Which options each command accepts besides the global ones. */
@@ -63,6 +73,8 @@ const COMMAND_OPTIONS: Record<string, readonly string[]> = {
   events: ['cluster', 'limit', 'follow'],
   validate: [],
   schema: [],
+  rotate: ['grace', 'force', 'dry-run', 'no-wait'],
+  rotations: [],
   sandbox: [],
 };
 const GLOBAL_OPTIONS = ['inventory', 'store', 'log-level', 'json', 'help'];
@@ -177,6 +189,32 @@ async function dispatch(argv: readonly string[], io: Io, signal: AbortSignal): P
       noArgs();
       io.stdout(`${JSON.stringify(inventoryJsonSchema(), null, 2)}\n`);
       return ExitCode.ok;
+    case 'rotate': {
+      if (args.length > 1)
+        throw new CliError(ExitCode.usage, `rotate: expected one cluster, got ${args.length}`);
+      const gracePeriodMs = values.grace === undefined ? undefined : parseDurationMs(values.grace);
+      if (values.grace !== undefined && gracePeriodMs === undefined) {
+        throw new CliError(
+          ExitCode.usage,
+          `--grace: expected a duration such as 30s, got "${values.grace}"`,
+        );
+      }
+      return rotateCommand(
+        args[0],
+        {
+          isForced: values.force ?? false,
+          isDryRun: values['dry-run'] ?? false,
+          noWait: values['no-wait'] ?? false,
+          json,
+          signal,
+          ...(gracePeriodMs !== undefined ? { gracePeriodMs } : {}),
+        },
+        options,
+        io,
+      );
+    }
+    case 'rotations':
+      return rotationsCommand(args, { json }, options, io);
     case 'sandbox':
       noArgs();
       return sandboxCommand({ json }, io);

@@ -3,7 +3,7 @@
 // sandbox and by every integration test. Always cleans up, even when the caller crashes.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -153,9 +153,12 @@ export class Topology {
       'repl-diskless-sync-delay 0',
       `masterauth ${password}`,
       ...(username ? [`masteruser ${username}`] : []),
+      // Without an ACL user: the requirepass style most platform guides show.
       ...(this.options.useAclFile
         ? [`aclfile ${join(this.dir, `users-${port}.acl`)}`]
-        : this.aclLines()),
+        : username
+          ? this.aclLines()
+          : [`requirepass ${password}`]),
       ...(replicaOf ? [`replicaof 127.0.0.1 ${replicaOf}`] : []),
       ...Object.entries(commandRenames).map(([from, to]) => `rename-command ${from} ${to}`),
     ];
@@ -186,7 +189,16 @@ export class Topology {
     return lines.join('\n') + '\n';
   }
 
-  private async launch(processInfo: RedisProcess): Promise<void> {
+  /**
+   * Restarts a process from its config file, as an operator's restart would; readiness is a
+   * bare TCP+PING that accepts NOAUTH, since the password may have been rotated meanwhile.
+   */
+  async restartWith(processInfo: RedisProcess): Promise<void> {
+    await this.kill(processInfo);
+    await this.launch(processInfo, true);
+  }
+
+  private async launch(processInfo: RedisProcess, isAnyAnswerReady = false): Promise<void> {
     const args =
       processInfo.role === 'sentinel'
         ? [processInfo.configFile, '--sentinel']
@@ -196,7 +208,10 @@ export class Topology {
     child.once('exit', () => live.delete(child));
     processInfo.child = child;
     await this.waitFor(
-      async () => (await this.ping(processInfo.port, processInfo.role)) === 'PONG',
+      async () =>
+        isAnyAnswerReady
+          ? (await rawPing(processInfo.port)) !== null
+          : (await this.ping(processInfo.port, processInfo.role)) === 'PONG',
       `port ${processInfo.port}`,
     );
   }
@@ -341,4 +356,19 @@ export class Topology {
     await Promise.all([...this.nodes, ...this.sentinels].map((p) => this.kill(p)));
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Sends PING on a bare socket; any reply (+PONG, -NOAUTH) means the server is up. */
+function rawPing(port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const done = (reply: string | null) => {
+      socket.destroy();
+      resolve(reply);
+    };
+    socket.setTimeout(500, () => done(null));
+    socket.once('error', () => done(null));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().trim()));
+  });
 }

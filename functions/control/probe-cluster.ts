@@ -99,10 +99,12 @@ export function sentinelConnection(
 export async function probeCluster(
   cluster: SentinelCluster,
   deps: ProbeDeps,
+  /** Use these instead of the stored passwords (a rotation verifying the new one). */
+  credentialsOverride?: ClusterCredentials,
 ): Promise<ProbeResult> {
   const elapsed = deps.elapsedMs ?? (() => performance.now());
   const started = elapsed();
-  const credentials = await loadCredentials(cluster, deps.parameters);
+  const credentials = credentialsOverride ?? (await loadCredentials(cluster, deps.parameters));
   const sentinelOptions = sentinelConnection(cluster, credentials.sentinelPassword);
   const sentinels = await Promise.all(
     sentinelEndpoints(cluster).map(async (endpoint) => ({

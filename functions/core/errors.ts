@@ -10,3 +10,10 @@ export class RedisHaError extends Error {
     this.name = 'RedisHaError';
   }
 }
+
+/** Replaces every occurrence of each secret by `***`: for server error texts that echo input. */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join('***');
+  return out;
+}

@@ -61,6 +61,10 @@ export class SqliteParameterStore implements ParameterStore {
     return rows.map((row) => this.decode(row));
   }
 
+  async delete(name: string): Promise<void> {
+    this.db.prepare('DELETE FROM parameters WHERE name = ?').run(name);
+  }
+
   private decode(row: Row): StoredParameter {
     return {
       name: row.name,

@@ -1,0 +1,176 @@
+// `redis-ha rotate <cluster>`: a zero-downtime password rotation, printed step by step; and
+// `redis-ha rotations [cluster]`: the journal (the audit trail) and state, no secret in either.
+import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RedisHaError } from '../../functions/core/errors';
+import type { RotationRecord } from '../../functions/core/rotation';
+import {
+  RotationLockedError,
+  RotationRefusedError,
+  RotationRunner,
+  type RotationDeps,
+} from '../../functions/control/rotation-runner';
+import {
+  controlDeps,
+  loadInventory,
+  openBackend,
+  selectClusters,
+  type GlobalOptions,
+  type Io,
+} from '../context';
+import { CliError, ExitCode } from '../exit-codes';
+import { table } from '../format';
+
+/** How long a crashed runner's lock outlives it (REDIS_HA_ROTATION_LEASE_MS overrides). */
+export function rotationLeaseMs(env: NodeJS.ProcessEnv): number {
+  return Number(env.REDIS_HA_ROTATION_LEASE_MS) || 60_000;
+}
+
+export function rotationDeps(base: ReturnType<typeof controlDeps>): RotationDeps {
+  return {
+    ...base,
+    randomBytes: (size) => randomBytes(size),
+    sleep: async (ms, signal) => {
+      await sleep(ms, undefined, signal ? { signal } : {});
+    },
+  };
+}
+
+export async function rotateCommand(
+  name: string | undefined,
+  flags: {
+    gracePeriodMs?: number;
+    isForced: boolean;
+    isDryRun: boolean;
+    noWait: boolean;
+    json: boolean;
+    signal: AbortSignal;
+  },
+  options: GlobalOptions,
+  io: Io,
+): Promise<ExitCode> {
+  if (!name) throw new CliError(ExitCode.usage, 'rotate: expected a cluster name');
+  const [cluster] = selectClusters(loadInventory(options.inventory), [name]);
+  if (!cluster) throw new CliError(ExitCode.dataError, `unknown cluster "${name}"`);
+  const marks: string[] = [];
+  const started = performance.now();
+  const backend = openBackend(options);
+  try {
+    const base = controlDeps(backend, options, io, {
+      onEventPublished: (event) =>
+        marks.push(`${(performance.now() - started).toFixed(0).padStart(6)} ms  ${event.type}`),
+    });
+    const runner = new RotationRunner(cluster, rotationDeps(base), {
+      actor: `cli:${userInfo().username}`,
+      isForced: flags.isForced,
+      waitForGrace: !flags.noWait,
+      leaseMs: rotationLeaseMs(io.env),
+      signal: flags.signal,
+      ...(flags.gracePeriodMs !== undefined ? { gracePeriodMs: flags.gracePeriodMs } : {}),
+    });
+    if (flags.isDryRun) {
+      io.stdout(`dry run: nothing will be changed\n${(await runner.plan()).join('\n')}\n`);
+      return ExitCode.ok;
+    }
+    let record: RotationRecord;
+    try {
+      record = await runner.run();
+    } catch (error) {
+      if (error instanceof RotationLockedError)
+        throw new CliError(ExitCode.tempFail, error.message);
+      if (error instanceof RotationRefusedError)
+        throw new CliError(ExitCode.degraded, error.message);
+      if (error instanceof RedisHaError && error.code === 'ROTATION_FAILED')
+        throw new CliError(ExitCode.critical, error.message);
+      throw error;
+    }
+    const journal = await backend.state.readJournal(cluster.name);
+    const steps = journal.filter((j) => j.rotationId === record.rotationId);
+    if (flags.json) {
+      io.stdout(`${JSON.stringify({ record, journal: steps }, null, 2)}\n`);
+    } else {
+      io.stdout(
+        table(
+          ['AT', 'STEP', 'OUTCOME', 'DETAIL'],
+          steps.map((j) => [j.at, j.step, j.outcome, j.detail]),
+        ),
+      );
+      io.stdout(`\n${marks.join('\n')}\n\nrotation ${record.rotationId}: ${describe(record)}\n`);
+    }
+    return record.phase === 'rolled-back' ? ExitCode.degraded : ExitCode.ok;
+  } finally {
+    backend.close();
+  }
+}
+
+function describe(record: RotationRecord): string {
+  switch (record.phase) {
+    case 'completed':
+      return 'completed: only the new password is valid, and every parameter holds it';
+    case 'rolled-back':
+      return `rolled back (${record.error ?? 'unknown error'}): the old password is still the only one`;
+    case 'published':
+      return `published; the old password stays valid until ${record.graceEndsAt}, then \`redis-ha watch\` (or \`rotate\` again) removes it`;
+    default:
+      return `stopped at ${record.phase}`;
+  }
+}
+
+export async function rotationsCommand(
+  names: readonly string[],
+  flags: { json: boolean },
+  options: GlobalOptions,
+  io: Io,
+): Promise<ExitCode> {
+  const clusters = selectClusters(loadInventory(options.inventory), names);
+  const backend = openBackend(options);
+  try {
+    const rows = await Promise.all(
+      clusters.map(async (c) => ({
+        cluster: c.name,
+        record: (await backend.state.getRotation(c.name)) as RotationRecord | undefined,
+        lock: await backend.state.getLock(c.name),
+        journal: await backend.state.readJournal(c.name, 200),
+      })),
+    );
+    if (flags.json) {
+      io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+      return ExitCode.ok;
+    }
+    io.stdout(
+      table(
+        ['CLUSTER', 'ROTATION', 'PHASE', 'STARTED', 'GRACE ENDS', 'COMPLETED', 'ACTOR'],
+        rows.map(({ cluster, record }) => [
+          cluster,
+          record?.rotationId ?? '-',
+          record?.phase ?? 'never rotated',
+          record?.startedAt ?? '-',
+          record?.graceEndsAt ?? '-',
+          record?.completedAt ?? '-',
+          record?.actor ?? '-',
+        ]),
+      ),
+    );
+    for (const { cluster, journal } of rows) {
+      if (journal.length === 0) continue;
+      io.stdout(`\njournal of ${cluster}:\n`);
+      io.stdout(
+        table(
+          ['AT', 'ROTATION', 'STEP', 'OUTCOME', 'ACTOR', 'DETAIL'],
+          journal.map((j) => [
+            j.at,
+            j.rotationId.slice(0, 8),
+            j.step,
+            j.outcome,
+            j.actor,
+            j.detail,
+          ]),
+        ),
+      );
+    }
+    return ExitCode.ok;
+  } finally {
+    backend.close();
+  }
+}

@@ -1,0 +1,124 @@
+// The password rotation state machine for self-hosted Sentinel clusters: phases, what each
+// step does, how a failure resolves (roll back before publishing, forward after), and password
+// generation. Pure: the runner (functions/control/rotation-runner.ts) does the I/O.
+import { RedisHaError } from './errors';
+
+/**
+ * Phases in order. Each names the last step that is *done*; the runner resumes with the next.
+ * The dual-password window opens at `nodes-added` and closes at `old-removed`.
+ */
+export const RotationPhase = {
+  /** Lock taken, plan recorded. */
+  started: 'started',
+  /** New password stored as pending in the parameter store (and the old one as previous). */
+  pendingStored: 'pending-stored',
+  /** Every data node accepts old and new; masterauth is the new one; persisted. */
+  nodesAdded: 'nodes-added',
+  /** Every sentinel uses the new password (auth-pass). */
+  sentinelsUpdated: 'sentinels-updated',
+  /** New password authenticates everywhere, replication up, sentinels agree. */
+  verified: 'verified',
+  /** Password parameter and platform parameters hold the new value; grace period runs. */
+  published: 'published',
+  /** Old password removed everywhere and refused. */
+  oldRemoved: 'old-removed',
+  completed: 'completed',
+  rollingBack: 'rolling-back',
+  rolledBack: 'rolled-back',
+} as const;
+export type RotationPhase = (typeof RotationPhase)[keyof typeof RotationPhase];
+
+const FORWARD: readonly RotationPhase[] = [
+  'started',
+  'pending-stored',
+  'nodes-added',
+  'sentinels-updated',
+  'verified',
+  'published',
+  'old-removed',
+  'completed',
+];
+
+/** The persisted record of one rotation. Never holds a password. */
+export interface RotationRecord {
+  readonly rotationId: string;
+  readonly cluster: string;
+  readonly phase: RotationPhase;
+  readonly actor: string;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  readonly gracePeriodMs: number;
+  /** When the old password may be removed (set when publishing). */
+  readonly graceEndsAt: string | null;
+  readonly isForced: boolean;
+  /** Data nodes (dial addresses) the rotation touches; grows if a failover adds one. */
+  readonly nodes: readonly string[];
+  readonly sentinels: readonly string[];
+  /** Why it is rolling back, or why it failed; no secret. */
+  readonly error: string | null;
+  readonly completedAt: string | null;
+}
+
+export function isTerminal(phase: RotationPhase): boolean {
+  return phase === 'completed' || phase === 'rolled-back';
+}
+
+/** True once the new password is what the platforms read: failures then roll forward. */
+export function isPublished(phase: RotationPhase): boolean {
+  return FORWARD.indexOf(phase) >= FORWARD.indexOf('published');
+}
+
+/** The phase after `phase` on the forward path. */
+export function nextPhase(phase: RotationPhase): RotationPhase {
+  const index = FORWARD.indexOf(phase);
+  if (index < 0 || index === FORWARD.length - 1) {
+    throw new RedisHaError('ROTATION_NO_NEXT_PHASE', `no phase after ${phase}`);
+  }
+  return FORWARD[index + 1] as RotationPhase;
+}
+
+/** Where the in-flight passwords live, next to the password parameter. */
+export function pendingParameterName(passwordParameter: string): string {
+  return `${passwordParameter}/pending`;
+}
+export function previousParameterName(passwordParameter: string): string {
+  return `${passwordParameter}/previous`;
+}
+
+/** Whether a cluster's scheduled rotation is due (no rotation yet counts as due). */
+export function isRotationDue(
+  everyDays: number | undefined,
+  lastCompletedAt: string | null,
+  now: Date,
+): boolean {
+  if (!everyDays) return false;
+  if (!lastCompletedAt) return true;
+  return now.getTime() - Date.parse(lastCompletedAt) >= everyDays * 86_400_000;
+}
+
+/**
+ * A password of `length` characters drawn uniformly from `alphabet` (rejection sampling, so no
+ * character is more likely than another). `randomBytes` is the injected source of randomness.
+ */
+export function generatePassword(
+  alphabet: string,
+  length: number,
+  randomBytes: (size: number) => Uint8Array,
+): string {
+  const chars = [...new Set(alphabet)];
+  if (chars.length < 2 || chars.length > 256) {
+    throw new RedisHaError(
+      'BAD_ALPHABET',
+      'the password alphabet needs 2 to 256 distinct characters',
+    );
+  }
+  const limit = 256 - (256 % chars.length);
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < limit) out += chars[byte % chars.length];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}

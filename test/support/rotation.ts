@@ -1,0 +1,52 @@
+// Rotation helpers for the integration tests: wiring a runner to the harness's backend and
+// checking, against the real processes, which password each node and sentinel accepts.
+import { randomBytes } from 'node:crypto';
+import type { LocalBackend } from '../../functions/adapters/local/local-backend';
+import type { SentinelCluster } from '../../functions/core/inventory';
+import { RotationRunner, type RotationOptions } from '../../functions/control/rotation-runner';
+import { controlDepsFor, type Topology } from './topology';
+
+export function runnerFor(
+  cluster: SentinelCluster,
+  backend: LocalBackend,
+  options: Partial<RotationOptions> = {},
+) {
+  const deps = {
+    ...controlDepsFor(backend),
+    randomBytes: (size: number) => randomBytes(size),
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  };
+  return {
+    deps,
+    runner: new RotationRunner(cluster, deps, {
+      actor: 'test',
+      waitForGrace: true,
+      leaseMs: 60_000,
+      gracePeriodMs: 500,
+      ...options,
+    }),
+  };
+}
+
+/** Whether `password` (as `username`, else the default user) is accepted by the node on `port`. */
+export async function accepts(
+  topology: Topology,
+  port: number,
+  password: string,
+): Promise<boolean> {
+  const redis = topology.client(port, 'node', password);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Restarts every node and sentinel from their (rewritten) config files. */
+export async function restartAll(topology: Topology): Promise<void> {
+  for (const node of topology.nodes) await topology.restartWith(node);
+  for (const sentinel of topology.sentinels) await topology.restartWith(sentinel);
+}
