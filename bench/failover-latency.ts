@@ -92,16 +92,27 @@ try {
   const toMajority: number[] = [];
   const afterMajority: number[] = [];
   for (let round = 0; round < FAILOVERS; round++) {
-    // Settle: sentinels know each other and the replicas, and a replica is attached to the master
-    // (the demoted master rejoins only after sentinel's ~8 s reconfiguration delay; not needed).
+    // Settle fully before the next failover: every replica (including the master demoted last
+    // round, which sentinel converts only after ~8 s) follows the current master with its link
+    // up. Failing over sooner makes sentinel promote a node it is still converting, which then
+    // answers ROLE as a replica: redis-ha rightly refuses to confirm it, and the round measures
+    // sentinel's confusion instead of redis-ha.
     await topology.waitForSentinels();
     await topology.waitFor(
       async () => {
         const port = await topology.currentMasterPort();
-        const role = port ? ((await topology.call(port, 'node', 'ROLE')) as unknown[]) : [];
-        return Array.isArray(role[2]) && role[2].length >= 1;
+        if (!port) return false;
+        for (const node of topology.nodes) {
+          if (node.port === port) continue;
+          const role = (await topology
+            .call(node.port, 'node', 'ROLE')
+            .catch(() => [])) as unknown[];
+          if (role[0] !== 'slave' || Number(role[2]) !== port || role[3] !== 'connected')
+            return false;
+        }
+        return true;
       },
-      'a replica to attach',
+      'every replica to follow the master',
       60_000,
     );
     await watcher.idle();

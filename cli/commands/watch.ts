@@ -1,7 +1,10 @@
 // `redis-ha watch`: the long-running control loop on one machine. Subscribes to every
 // sentinel, probes on events and every interval, logs transitions as JSON lines, and stops
-// cleanly on SIGINT/SIGTERM.
+// cleanly on SIGINT/SIGTERM. At every tick it also starts due rotations and finishes those whose
+// grace period has ended.
+import { runDueRotations } from '../../functions/control/rotation-schedule';
 import { Watcher } from '../../functions/control/watcher';
+import { rotationDeps, rotationLeaseMs } from './rotate';
 import { describeEvent } from './events';
 import { controlDeps, loadInventory, openBackend, type GlobalOptions, type Io } from '../context';
 import { ExitCode } from '../exit-codes';
@@ -13,12 +16,17 @@ export async function watchCommand(
 ): Promise<ExitCode> {
   const inventory = loadInventory(options.inventory);
   const backend = openBackend(options, (event) => io.stdout(`${describeEvent(event)}\n`));
-  const watcher = new Watcher(inventory, controlDeps(backend, options, io), {
+  const deps = controlDeps(backend, options, io);
+  const rotations = rotationDeps(deps);
+  const leaseMs = rotationLeaseMs(io.env);
+  const watcher = new Watcher(inventory, deps, {
     probeIntervalMs: flags.intervalMs ?? inventory.probeIntervalSeconds * 1000,
     signal: flags.signal,
+    hooks: { onTick: () => runDueRotations(inventory, rotations, leaseMs) },
   });
   try {
     await watcher.start();
+    await runDueRotations(inventory, rotations, leaseMs);
     io.stderr(`watching ${inventory.clusters.length} cluster(s); Ctrl-C to stop\n`);
     await new Promise<void>((resolve) => {
       if (flags.signal.aborted) resolve();

@@ -5,7 +5,7 @@
 // live only in the parameter store and in memory: never in the record, journal, logs or errors.
 import { randomUUID } from 'node:crypto';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../core/endpoint';
-import { redact, RedisHaError } from '../core/errors';
+import { GatewayError, redact, RedisHaError } from '../core/errors';
 import { buildEvent, EventType } from '../core/events';
 import { gracePeriodMs, mapAddress, type SentinelCluster } from '../core/inventory';
 import type { JournalEntry } from '../core/ports';
@@ -421,18 +421,27 @@ export class RotationRunner {
   ): Promise<RotationRecord> {
     const user = this.cluster.username ?? 'default';
     const { sentinelPassword } = await loadCredentials(this.cluster, this.deps.parameters);
-    const failures: string[] = [];
-    const attempt = async (what: string, work: () => Promise<unknown>) => {
+    // A node that cannot be reached now either never got the new password (it was down at
+    // step 3) or gets it removed at its next rollback attempt; a node that answers and cannot
+    // be reverted keeps the rollback pending.
+    const skipped: string[] = [];
+    const unreverted: string[] = [];
+    const attempt = async (work: () => Promise<unknown>) => {
       try {
         await work();
       } catch (error) {
-        failures.push(
-          `${what}: ${redact(error instanceof Error ? error.message : String(error), [oldPassword, newPassword])}`,
-        );
+        const text = redact(error instanceof Error ? error.message : String(error), [
+          oldPassword,
+          newPassword,
+        ]);
+        const isUnreachable =
+          error instanceof GatewayError &&
+          (error.failure === 'unreachable' || error.failure === 'timeout');
+        (isUnreachable ? skipped : unreverted).push(text);
       }
     };
     for (const sentinel of this.cluster.sentinels) {
-      await attempt(sentinel, () =>
+      await attempt(() =>
         this.deps.gateway.run(
           parseEndpoint(sentinel) as Endpoint,
           sentinelConnection(this.cluster, sentinelPassword),
@@ -442,7 +451,7 @@ export class RotationRunner {
     }
     const nodes = await this.currentNodes(record, oldPassword);
     for (const node of nodes) {
-      await attempt(formatEndpoint(node), () =>
+      await attempt(() =>
         this.onNode(
           node,
           [oldPassword, newPassword],
@@ -451,7 +460,7 @@ export class RotationRunner {
       );
     }
     for (const node of nodes) {
-      await attempt(formatEndpoint(node), async () => {
+      await attempt(async () => {
         await this.onNode(
           node,
           [oldPassword, newPassword],
@@ -461,9 +470,6 @@ export class RotationRunner {
         await this.persist(node, [oldPassword]);
       });
     }
-    // A node that was unreachable never received the new password, so it needs no undo; but a
-    // node that answered and could not be reverted keeps the rollback pending.
-    const unreverted = failures.filter((f) => !/unreachable|timed out|ECONNREFUSED/i.test(f));
     if (unreverted.length > 0) throw new RedisHaError('ROLLBACK_INCOMPLETE', unreverted.join('; '));
     await this.deps.parameters.delete(pendingParameterName(this.cluster.passwordParameter));
     await this.deps.parameters.delete(previousParameterName(this.cluster.passwordParameter));
@@ -472,7 +478,7 @@ export class RotationRunner {
       done,
       'rolled-back',
       'done',
-      failures.length ? `skipped unreachable: ${failures.join('; ')}` : '',
+      skipped.length ? `skipped unreachable: ${[...new Set(skipped)].join('; ')}` : '',
     );
     await this.publish(done, EventType.rotationRolledBack, { error: record.error });
     await this.deps.state.releaseLock(this.cluster.name, this.owner);

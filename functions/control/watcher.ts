@@ -32,7 +32,7 @@ export interface WatchHooks {
   onSentinelEvent?(cluster: string, sentinel: string, channel: string, message: string): void;
   onReport?(report: ReconcileReport): void;
   onSubscription?(cluster: string, sentinel: string, isConnected: boolean): void;
-  /** Called each tick with the clusters whose turn it is; the rotation runner hooks in here. */
+  /** Called every interval (never twice at once); scheduled rotations hook in here. */
   onTick?(): Promise<void>;
 }
 
@@ -53,6 +53,7 @@ export class Watcher {
   private readonly subscriptions: SentinelSubscription[] = [];
   private timer: NodeJS.Timeout | undefined;
   private isStopped = false;
+  private tickRunning: Promise<void> | null = null;
 
   constructor(
     private readonly inventory: Inventory,
@@ -98,6 +99,7 @@ export class Watcher {
     clearInterval(this.timer);
     await Promise.all(this.subscriptions.map((s) => s.close()));
     await Promise.all([...this.loops.values()].map((loop) => loop.running));
+    await this.tickRunning;
   }
 
   /** Resolves once every cluster's current probe (if any) has finished. */
@@ -109,9 +111,11 @@ export class Watcher {
 
   private tick(): void {
     for (const cluster of this.inventory.clusters) this.schedule(cluster);
-    void this.options.hooks
-      ?.onTick?.()
-      .catch((error: unknown) => this.deps.logger.error('tick failed', { error: String(error) }));
+    const onTick = this.options.hooks?.onTick;
+    if (!onTick || this.tickRunning) return;
+    this.tickRunning = onTick()
+      .catch((error: unknown) => this.deps.logger.error('tick failed', { error: String(error) }))
+      .finally(() => (this.tickRunning = null));
   }
 
   private onSentinelEvent(

@@ -17,3 +17,14 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
   for (const secret of secrets) if (secret) out = out.split(secret).join('***');
   return out;
 }
+
+/** Raised by `RedisGateway.run` when a command fails; `failure` tells auth problems from dead nodes. */
+export class GatewayError extends RedisHaError {
+  constructor(
+    readonly failure: 'unreachable' | 'timeout' | 'auth-failed' | 'error',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`REDIS_${failure.toUpperCase().replace('-', '_')}`, message, options);
+  }
+}

@@ -21,6 +21,8 @@ export interface ParameterStore {
   /** Writes a new version (overwrite). Returns the version written. */
   put(name: string, value: string, options: { readonly isSecure: boolean }): Promise<number>;
   list(prefix?: string): Promise<StoredParameter[]>;
+  /** Every stored version, oldest first (SSM GetParameterHistory). */
+  history(name: string): Promise<StoredParameter[]>;
   /** Removes every version; a missing parameter is not an error. */
   delete(name: string): Promise<void>;
 }

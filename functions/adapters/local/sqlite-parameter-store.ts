@@ -61,6 +61,13 @@ export class SqliteParameterStore implements ParameterStore {
     return rows.map((row) => this.decode(row));
   }
 
+  async history(name: string): Promise<StoredParameter[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM parameters WHERE name = ? ORDER BY version')
+      .all(name) as unknown as Row[];
+    return rows.map((row) => this.decode(row));
+  }
+
   async delete(name: string): Promise<void> {
     this.db.prepare('DELETE FROM parameters WHERE name = ?').run(name);
   }

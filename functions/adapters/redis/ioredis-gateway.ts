@@ -2,7 +2,7 @@
 // retry strategy, no ready check, explicit connect and command timeouts, an `error` listener so
 // a dead node never crashes the process, and disconnect() in finally. Never logs a password.
 import Redis, { type RedisOptions } from 'ioredis';
-import { RedisHaError } from '../../core/errors';
+import { GatewayError } from '../../core/errors';
 import type { Endpoint } from '../../core/endpoint';
 import type { Failure, NodeAnswer, SentinelAnswer, SentinelReplica } from '../../core/observation';
 import type {
@@ -13,17 +13,6 @@ import type {
 } from '../../core/ports';
 
 const MAX_RECONNECT_DELAY_MS = 5000;
-
-/** Raised by `run` when a command fails; `failure` tells auth problems from dead nodes. */
-export class GatewayError extends RedisHaError {
-  constructor(
-    readonly failure: Failure['failure'],
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`REDIS_${failure.toUpperCase().replace('-', '_')}`, message, options);
-  }
-}
 
 export class IoredisGateway implements RedisGateway {
   async querySentinel(
