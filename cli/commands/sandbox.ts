@@ -2,25 +2,29 @@
 // Starts one password-protected master, two replicas and three sentinels on free loopback
 // ports, writes an inventory with platform parameters, watches, SIGKILLs the master and
 // prints the timeline. Exits 0 only if the parameters end up pointing at the new master.
-// Always stops its processes; never prints the password.
+// Then rotates the password with zero downtime and prints that timeline too.
+// Always stops its processes; never prints a password.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { JsonLogger } from '../../functions/adapters/local/json-logger';
-import { openLocalBackend } from '../../functions/adapters/local/local-backend';
+import { openLocalBackend, type LocalBackend } from '../../functions/adapters/local/local-backend';
 import { IoredisGateway } from '../../functions/adapters/redis/ioredis-gateway';
-import { parseInventory } from '../../functions/core/inventory';
+import { parseInventory, type SentinelCluster } from '../../functions/core/inventory';
+import { RotationRunner } from '../../functions/control/rotation-runner';
 import { EventType, type CloudEvent } from '../../functions/core/events';
-import type { ControlDeps } from '../../functions/control/reconcile';
+import { reconcileCluster, type ControlDeps } from '../../functions/control/reconcile';
 import { Watcher } from '../../functions/control/watcher';
 import type { Io } from '../context';
 import { ExitCode } from '../exit-codes';
 import { maskSecrets, table } from '../format';
 import { assertRedisServerInstalled, Topology } from '../topology';
+import { rotationDeps } from './rotate';
 
 const FAILOVER_DEADLINE_MS = 30_000;
+const SANDBOX_GRACE_MS = 2000;
 
 /** The platform parameters the sandbox keeps pointed at the master (formats from the vendor guides). */
 export const SANDBOX_PLATFORM_PARAMETERS = {
@@ -41,7 +45,8 @@ export async function sandboxCommand(flags: { json: boolean }, io: Io): Promise<
   io.stdout(`redis-ha sandbox: ${assertRedisServerInstalled()}\n`);
   const password = randomBytes(24).toString('base64url');
   const workDir = mkdtempSync(join(tmpdir(), 'redis-ha-sandbox-'));
-  const say = (text: string) => io.stdout(maskSecrets(text, [password]));
+  const secrets = [password];
+  const say = (text: string) => io.stdout(maskSecrets(text, secrets));
   let topology: Topology | undefined;
   let watcher: Watcher | undefined;
   const backend = openLocalBackend(join(workDir, 'store'));
@@ -161,11 +166,108 @@ export async function sandboxCommand(flags: { json: boolean }, io: Io): Promise<
         ? `\nOK: failover seen and every platform parameter points at the new master ${expected}\n`
         : `\nFAILED: ${timedOut ? `no confirmed failover within ${FAILOVER_DEADLINE_MS} ms` : `parameters do not point at the new master ${expected}`}\n`,
     );
-    return isPointingAtNewMaster ? ExitCode.ok : ExitCode.degraded;
+    if (!isPointingAtNewMaster || newMasterPort === null) return ExitCode.degraded;
+
+    // A rotation needs every node up (a down node would miss the new password): bring the old
+    // master back; sentinel turns it into a replica of the new one.
+    say(
+      `\nrestarting the old master 127.0.0.1:${oldMaster.port}; sentinel makes it a replica ...\n`,
+    );
+    const rejoinStarted = performance.now();
+    await topology.restartWith(oldMaster);
+    await topology.waitFor(
+      async () =>
+        (await reconcileCluster(cluster, deps, { isReadOnly: true })).verdict.status === 'ok',
+      'the old master to rejoin as a replica',
+      60_000,
+    );
+    say(`healthy again after ${(performance.now() - rejoinStarted).toFixed(0)} ms\n`);
+
+    const isRotated = await rotateInSandbox({
+      cluster,
+      deps,
+      backend,
+      topology,
+      masterPort: newMasterPort,
+      say,
+      secrets,
+    });
+    return isRotated ? ExitCode.ok : ExitCode.degraded;
   } finally {
     await watcher?.stop();
     await topology?.stop();
     backend.close();
     rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+interface RotationDemo {
+  readonly cluster: SentinelCluster;
+  readonly deps: ControlDeps;
+  readonly backend: LocalBackend;
+  readonly topology: Topology;
+  readonly masterPort: number;
+  readonly say: (text: string) => void;
+  /** Grows with the new password, so that `say` masks it too. */
+  readonly secrets: string[];
+}
+
+/** Rotates the password on the failed-over cluster and prints the rotation's timeline. */
+async function rotateInSandbox({
+  cluster,
+  deps,
+  backend,
+  topology,
+  masterPort,
+  say,
+  secrets,
+}: RotationDemo): Promise<boolean> {
+  const oldPassword = (await backend.parameters.get(cluster.passwordParameter))?.value ?? '';
+  say(`\nrotating the password (grace period ${SANDBOX_GRACE_MS} ms) ...\n`);
+  const started = Date.now();
+  const record = await new RotationRunner(cluster, rotationDeps(deps), {
+    actor: 'sandbox',
+    waitForGrace: true,
+    leaseMs: 60_000,
+    gracePeriodMs: SANDBOX_GRACE_MS,
+  }).run();
+  const newPassword = (await backend.parameters.get(cluster.passwordParameter))?.value ?? '';
+  secrets.push(newPassword);
+  const journal = (await backend.state.readJournal(cluster.name)).filter(
+    (j) => j.rotationId === record.rotationId,
+  );
+  say('rotation timeline (ms after the start):\n');
+  say(
+    table(
+      ['T+MS', 'STEP', 'OUTCOME'],
+      journal.map((j) => [String(Date.parse(j.at) - started).padStart(6), j.step, j.outcome]),
+    ),
+  );
+  const client = (password: string) => topology.client(masterPort, 'node', password);
+  const isNewAccepted = await pings(client(newPassword));
+  const isOldRefused = !(await pings(client(oldPassword)));
+  const connection =
+    (await backend.parameters.get('/sandbox/rp-pam/redis/connectionString'))?.value ?? '';
+  const isOk =
+    record.phase === 'completed' &&
+    isNewAccepted &&
+    isOldRefused &&
+    connection.includes(`password=${newPassword},`);
+  say(
+    isOk
+      ? `\nOK: rotated with zero downtime; the new password (masked) works, the old one is refused, and\n    /sandbox/rp-pam/redis/connectionString = ${connection}\n`
+      : `\nFAILED: rotation ended ${record.phase}${record.error ? ` (${record.error})` : ''}\n`,
+  );
+  return isOk;
+}
+
+async function pings(redis: ReturnType<Topology['client']>): Promise<boolean> {
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
   }
 }

@@ -122,9 +122,14 @@ export function planTransition(input: TransitionInput): Transition {
     );
   }
 
+  // While a failover runs, sentinels adopt the new master one after the other: that passing
+  // split is not news. A split that outlives the failover is announced at the next probe.
+  const isFailingOver = verdict.reasons.some((r) => r.code === 'FAILOVER_IN_PROGRESS');
   const disagreement =
     verdict.votes.length > 1
-      ? verdict.votes.map((v) => `${v.master}=${v.sentinels.join('+')}`).join(' ')
+      ? isFailingOver
+        ? previous.disagreement
+        : verdict.votes.map((v) => `${v.master}=${v.sentinels.join('+')}`).join(' ')
       : null;
   if (disagreement && disagreement !== previous.disagreement) {
     event(

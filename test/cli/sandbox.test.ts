@@ -1,5 +1,6 @@
-// `npm start` runs the sandbox: a real failover with its timeline. It must succeed, show the
-// parameters pointing at the new master with the password masked, and leave no process behind.
+// `npm start` runs the sandbox: a real failover with its timeline, then a rotation with its
+// own. It must succeed, show the parameters pointing at the new master with the password
+// masked, and leave no process behind.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/topology';
@@ -16,7 +17,7 @@ const redisServers = () => {
 };
 
 describe('sandbox', () => {
-  it('fails the master over, prints the timeline and the new parameters, then cleans up', async () => {
+  it('fails the master over, rotates the password, prints both timelines, then cleans up', async () => {
     const before = new Set(redisServers());
 
     const result = await runCli(['sandbox']);
@@ -43,6 +44,21 @@ describe('sandbox', () => {
     expect(result.stdout).toMatch(new RegExp(`/sandbox/tyk/redis/addrs\\s+${newMaster}`));
     expect(result.stdout).toContain(`${newMaster},password=********,ssl=false`);
     expect(result.stdout).not.toMatch(/password=(?!\*{8})/);
+    for (const step of [
+      'pending-stored',
+      'nodes-added',
+      'sentinels-updated',
+      'verified',
+      'published',
+      'old-removed',
+      'completed',
+    ]) {
+      expect(
+        lines.some((l) => new RegExp(`^\\s+\\d+\\s+${step}\\s+done$`).test(l)),
+        step,
+      ).toBe(true);
+    }
+    expect(result.stdout).toContain('OK: rotated with zero downtime');
     expect(redisServers().filter((pid) => !before.has(pid))).toEqual([]);
   });
 });

@@ -117,6 +117,26 @@ describe('planTransition', () => {
     expect(a.events[0]?.id).not.toBe(b.events[0]?.id);
   });
 
+  it('does not announce the passing split while a failover is in progress', () => {
+    const failingOver = verdict({
+      status: 'critical',
+      isConfirmed: false,
+      reasons: [
+        { code: 'FAILOVER_IN_PROGRESS', severity: 'degraded', message: 'x' },
+        { code: 'SENTINELS_DISAGREE', severity: 'critical', message: 'x' },
+      ],
+      votes: [
+        { master: '10.0.0.1:6379', sentinels: ['s1', 's2'] },
+        { master: '10.0.0.2:6379', sentinels: ['s3'] },
+      ],
+    });
+
+    const transition = plan(plan(undefined, verdict()).next, failingOver);
+
+    expect(transition.events.map((e) => e.type)).toEqual(['redis-ha.health.changed']);
+    expect(transition.next.disagreement).toBeNull();
+  });
+
   it('announces a disagreement between sentinels once', () => {
     const split = verdict({
       status: 'degraded',
