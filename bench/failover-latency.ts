@@ -3,88 +3,50 @@
 // 1 master + 2 replicas + 3 sentinels topology with the local backend. Target: p99 <= 250 ms.
 // Also printed: the share of that time spent waiting for a majority of sentinels to adopt the
 // new master (redis-ha acts only on a confirmed master), measured in the same run.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Topology } from '../cli/topology';
-import { JsonLogger } from '../functions/adapters/local/json-logger';
-import { openLocalBackend, systemClock } from '../functions/adapters/local/local-backend';
-import { IoredisGateway } from '../functions/adapters/redis/ioredis-gateway';
-import { parseInventory } from '../functions/core/inventory';
 import { Watcher } from '../functions/control/watcher';
+import { benchFixture } from './fixture';
 import { percentile, summary } from './stats';
 
-const FAILOVERS = Number(process.env.FAILOVERS) || 25;
-const PASSWORD = 'bench-password-not-secret';
-const PARAMETERS = Object.fromEntries(
-  Array.from({ length: 10 }, (_, i) => [
-    `/bench/platform-${i}/redis`,
-    i % 2 ? '{{host}}:{{port}}' : 'redis://:{{password}}@{{host}}:{{port}}',
-  ]),
-);
+const FAILOVERS = Number(process.env.FAILOVERS) || 20;
 
-const topology = await Topology.start({
-  password: PASSWORD,
-  masterName: 'bench',
-  failoverTimeoutMs: 4000,
+let firstSwitchAt: number | undefined;
+let secondSwitchAt: number | undefined;
+let changedAt: number | undefined;
+let resolveRound: ((doneAt: number) => void) | undefined;
+const { topology, backend, inventory, deps, close } = await benchFixture({
+  topology: { failoverTimeoutMs: 4000 },
+  platformParameters: () =>
+    Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [
+        `/bench/platform-${i}/redis`,
+        i % 2 ? '{{host}}:{{port}}' : 'redis://:{{password}}@{{host}}:{{port}}',
+      ]),
+    ),
+  hooks: {
+    onEventPublished: (event) => {
+      if (event.type === 'redis-ha.master.changed') changedAt = performance.now();
+    },
+    onParametersWritten: (_c, names) => {
+      if (changedAt !== undefined && names.length > 0) resolveRound?.(performance.now());
+    },
+  },
 });
-const dir = mkdtempSync(join(tmpdir(), 'redis-ha-bench-'));
-const backend = openLocalBackend(dir);
+const cluster = inventory.clusters[0]?.name ?? '';
 let watcher: Watcher | undefined;
 try {
-  await backend.parameters.put('/bench/password', PASSWORD, { isSecure: true });
-  const parsed = parseInventory(
-    JSON.stringify({
-      clusters: [
-        {
-          name: 'bench',
-          sentinels: topology.sentinelAddresses,
-          masterName: 'bench',
-          passwordParameter: '/bench/password',
-          platformParameters: PARAMETERS,
-        },
-      ],
-    }),
-  );
-  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-
-  let firstSwitchAt: number | undefined;
-  let secondSwitchAt: number | undefined;
-  let changedAt: number | undefined;
-  let resolveRound: ((doneAt: number) => void) | undefined;
-  watcher = new Watcher(
-    parsed.inventory,
-    {
-      gateway: new IoredisGateway(),
-      parameters: backend.parameters,
-      state: backend.state,
-      events: backend.events,
-      clock: systemClock,
-      logger: new JsonLogger(() => undefined, 'silent'),
-      source: 'urn:redis-ha:bench',
-      hooks: {
-        onEventPublished: (event) => {
-          if (event.type === 'redis-ha.master.changed') changedAt = performance.now();
-        },
-        onParametersWritten: (_c, names) => {
-          if (changedAt !== undefined && names.length > 0) resolveRound?.(performance.now());
-        },
+  watcher = new Watcher(inventory, deps, {
+    probeIntervalMs: 60_000,
+    hooks: {
+      onSentinelEvent: (_c, _s, channel) => {
+        if (channel !== '+switch-master') return;
+        if (firstSwitchAt === undefined) firstSwitchAt = performance.now();
+        else secondSwitchAt ??= performance.now();
       },
     },
-    {
-      probeIntervalMs: 60_000,
-      hooks: {
-        onSentinelEvent: (_c, _s, channel) => {
-          if (channel !== '+switch-master') return;
-          if (firstSwitchAt === undefined) firstSwitchAt = performance.now();
-          else secondSwitchAt ??= performance.now();
-        },
-      },
-    },
-  );
+  });
   await watcher.start();
   await topology.waitFor(
-    async () => (await backend.state.getClusterState('bench'))?.status === 'ok',
+    async () => (await backend.state.getClusterState(cluster))?.status === 'ok',
     'first probe',
   );
 
@@ -123,7 +85,7 @@ try {
     await topology.waitFor(
       async () => {
         const reply = await topology
-          .call(leader.port, 'sentinel', 'SENTINEL', 'FAILOVER', 'bench')
+          .call(leader.port, 'sentinel', 'SENTINEL', 'FAILOVER', topology.masterName)
           .catch((e: Error) => e.message);
         return reply === 'OK';
       },
@@ -141,16 +103,12 @@ try {
     process.stderr.write('.');
   }
   process.stderr.write('\n');
-  console.log(
-    `+switch-master received -> event published + ${Object.keys(PARAMETERS).length} parameters written:`,
-  );
+  console.log(`+switch-master received -> event published + ${10} parameters written:`);
   console.log(`  ${summary(total)}`);
   console.log(`  of which waiting for a 2nd sentinel to announce it: ${summary(toMajority)}`);
   console.log(`  from the 2nd sentinel's +switch-master:              ${summary(afterMajority)}`);
   console.log(`target p99 <= 250 ms: ${percentile(total, 99) <= 250 ? 'MET' : 'MISSED'}`);
 } finally {
   await watcher?.stop();
-  backend.close();
-  await topology.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }

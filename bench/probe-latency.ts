@@ -2,41 +2,15 @@
 // ROLE on the master). Baseline in the same run: one fresh connection + PING to one sentinel,
 // the floor any probe that opens its own connections pays. Target: probe p50 <= 5 ms.
 import Redis from 'ioredis';
-import { Topology } from '../cli/topology';
-import { openLocalBackend } from '../functions/adapters/local/local-backend';
-import { IoredisGateway } from '../functions/adapters/redis/ioredis-gateway';
-import { parseInventory, type SentinelCluster } from '../functions/core/inventory';
 import { probeCluster } from '../functions/control/probe-cluster';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { benchFixture } from './fixture';
 import { percentile, summary } from './stats';
 
 const ROUNDS = 300;
-const PASSWORD = 'bench-password-not-secret';
 
-const topology = await Topology.start({ password: PASSWORD });
-const dir = mkdtempSync(join(tmpdir(), 'redis-ha-bench-'));
-const backend = openLocalBackend(dir);
+const { topology, cluster, deps, close } = await benchFixture();
 try {
-  await backend.parameters.put('/bench/password', PASSWORD, { isSecure: true });
-  const parsed = parseInventory(
-    JSON.stringify({
-      clusters: [
-        {
-          name: 'bench',
-          sentinels: topology.sentinelAddresses,
-          masterName: topology.masterName,
-          passwordParameter: '/bench/password',
-        },
-      ],
-    }),
-  );
-  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-  const cluster = parsed.inventory.clusters[0] as SentinelCluster;
-  const deps = { gateway: new IoredisGateway(), parameters: backend.parameters };
   const sentinelPort = topology.sentinels[0]?.port as number;
-
   const probe: number[] = [];
   const ping: number[] = [];
   for (let i = 0; i < 20; i++) await probeCluster(cluster, deps); // warm-up (JIT, sockets)
@@ -46,7 +20,6 @@ try {
     probe.push(result.durationMs);
     const started = performance.now();
     const redis = new Redis({
-      host: '127.0.0.1',
       port: sentinelPort,
       lazyConnect: true,
       enableReadyCheck: false,
@@ -64,7 +37,5 @@ try {
   );
   console.log(`target p50 <= 5 ms: ${percentile(probe, 50) <= 5 ? 'MET' : 'MISSED'}`);
 } finally {
-  backend.close();
-  await topology.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }

@@ -2,63 +2,26 @@
 // 1 master + 2 replicas + 3 sentinels over loopback, with client load running throughout: the
 // failed-command count is printed too. Targets: <= 1 s per rotation, 0 failed commands.
 // Baseline in the same run: one probe of the same cluster (a rotation probes several times).
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Topology } from '../cli/topology';
-import { JsonLogger } from '../functions/adapters/local/json-logger';
-import { openLocalBackend, systemClock } from '../functions/adapters/local/local-backend';
-import { IoredisGateway } from '../functions/adapters/redis/ioredis-gateway';
-import { parseInventory } from '../functions/core/inventory';
 import { probeCluster } from '../functions/control/probe-cluster';
 import { reconcileCluster } from '../functions/control/reconcile';
 import { RotationRunner } from '../functions/control/rotation-runner';
 import { ClientLoad } from '../test/support/client-load';
+import { BENCH_PASSWORD, benchFixture, PASSWORD_PARAMETER } from './fixture';
 import { percentile, summary } from './stats';
 
 const ROTATIONS = Number(process.env.ROTATIONS) || 10;
 const GRACE_MS = 300;
-const PASSWORD = 'bench-password-not-secret';
 
-const topology = await Topology.start({ password: PASSWORD, masterName: 'bench' });
-const dir = mkdtempSync(join(tmpdir(), 'redis-ha-bench-'));
-const backend = openLocalBackend(dir);
+const { topology, backend, cluster, deps, close } = await benchFixture({
+  platformParameters: () => ({ '/bench/url': 'redis://:{{password}}@{{host}}:{{port}}' }),
+});
 try {
-  await backend.parameters.put('/bench/password', PASSWORD, { isSecure: true });
-  const parsed = parseInventory(
-    JSON.stringify({
-      clusters: [
-        {
-          name: 'bench',
-          sentinels: topology.sentinelAddresses,
-          masterName: 'bench',
-          passwordParameter: '/bench/password',
-          platformParameters: { '/bench/url': 'redis://:{{password}}@{{host}}:{{port}}' },
-        },
-      ],
-    }),
-  );
-  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-  const cluster = parsed.inventory.clusters[0];
-  if (!cluster) throw new Error('no cluster');
-  const deps = {
-    gateway: new IoredisGateway(),
-    parameters: backend.parameters,
-    state: backend.state,
-    events: backend.events,
-    clock: systemClock,
-    logger: new JsonLogger(() => undefined, 'silent'),
-    source: 'urn:redis-ha:bench',
-    randomBytes: (size: number) => randomBytes(size),
-    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-  };
   await reconcileCluster(cluster, deps);
   const currentPassword = async () =>
-    (await backend.parameters.get('/bench/password'))?.value ?? '';
+    (await backend.parameters.get(PASSWORD_PARAMETER))?.value ?? '';
   const load = new ClientLoad(
     { port: topology.nodes[0]?.port as number, currentPassword },
-    PASSWORD,
+    BENCH_PASSWORD,
   );
   load.start();
 
@@ -109,7 +72,5 @@ try {
     `targets <= 1 s and 0 failed commands: ${percentile(durations, 100) <= 1000 && failed === 0 ? 'MET' : 'MISSED'}`,
   );
 } finally {
-  backend.close();
-  await topology.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }

@@ -92,15 +92,25 @@ export function controlDeps(
   io: Io,
   hooks?: ReconcileHooks,
 ): ControlDeps {
+  return localControlDeps(backend, {
+    logger: new JsonLogger(io.stderr, options.logLevel),
+    source: 'urn:redis-ha:local',
+    faults: faultPointsFromEnv(io.env),
+    ...(hooks ? { hooks } : {}),
+  });
+}
+
+/** The control plane wired to the local backend and ioredis: the composition root's one recipe. */
+export function localControlDeps(
+  backend: LocalBackend,
+  options: Pick<ControlDeps, 'logger' | 'source'> & Partial<Pick<ControlDeps, 'faults' | 'hooks'>>,
+): ControlDeps {
   return {
     gateway: new IoredisGateway(),
     parameters: backend.parameters,
     state: backend.state,
     events: backend.events,
     clock: systemClock,
-    logger: new JsonLogger(io.stderr, options.logLevel),
-    source: 'urn:redis-ha:local',
-    faults: faultPointsFromEnv(io.env),
-    ...(hooks ? { hooks } : {}),
+    ...options,
   };
 }

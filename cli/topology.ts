@@ -253,6 +253,19 @@ export class Topology {
     }
   }
 
+  /** Whether the data node on `port` accepts `password` (for the topology's user). */
+  async accepts(port: number, password: string): Promise<boolean> {
+    const redis = this.client(port, 'node', password);
+    try {
+      await redis.connect();
+      return (await redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      redis.disconnect();
+    }
+  }
+
   /** Runs one command against a node or sentinel of this topology. */
   async call(port: number, role: 'node' | 'sentinel', ...command: string[]): Promise<unknown> {
     const redis = this.client(port, role);

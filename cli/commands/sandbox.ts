@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { JsonLogger } from '../../functions/adapters/local/json-logger';
 import { openLocalBackend, type LocalBackend } from '../../functions/adapters/local/local-backend';
-import { IoredisGateway } from '../../functions/adapters/redis/ioredis-gateway';
 import { parseInventory, type SentinelCluster } from '../../functions/core/inventory';
 import { RotationRunner } from '../../functions/control/rotation-runner';
 import { EventType, type CloudEvent } from '../../functions/core/events';
 import { reconcileCluster, type ControlDeps } from '../../functions/control/reconcile';
 import { Watcher } from '../../functions/control/watcher';
-import type { Io } from '../context';
+import { localControlDeps, type Io } from '../context';
 import { ExitCode } from '../exit-codes';
 import { maskSecrets, table } from '../format';
 import { assertRedisServerInstalled, Topology } from '../topology';
@@ -80,12 +79,7 @@ export async function sandboxCommand(flags: { json: boolean }, io: Io): Promise<
     const seen = new Set<string>();
     let changed: CloudEvent | undefined;
     let onParametersAfterChange: (() => void) | undefined;
-    const deps: ControlDeps = {
-      gateway: new IoredisGateway(),
-      parameters: backend.parameters,
-      state: backend.state,
-      events: backend.events,
-      clock: { now: () => new Date() },
+    const deps = localControlDeps(backend, {
       logger: new JsonLogger(() => undefined, 'silent'),
       source: 'urn:redis-ha:sandbox',
       hooks: {
@@ -98,7 +92,7 @@ export async function sandboxCommand(flags: { json: boolean }, io: Io): Promise<
           if (changed) onParametersAfterChange?.();
         },
       },
-    };
+    });
     watcher = new Watcher(parsed.inventory, deps, {
       probeIntervalMs: 5000,
       hooks: {
@@ -243,9 +237,8 @@ async function rotateInSandbox({
       journal.map((j) => [String(Date.parse(j.at) - started).padStart(6), j.step, j.outcome]),
     ),
   );
-  const client = (password: string) => topology.client(masterPort, 'node', password);
-  const isNewAccepted = await pings(client(newPassword));
-  const isOldRefused = !(await pings(client(oldPassword)));
+  const isNewAccepted = await topology.accepts(masterPort, newPassword);
+  const isOldRefused = !(await topology.accepts(masterPort, oldPassword));
   const connection =
     (await backend.parameters.get('/sandbox/rp-pam/redis/connectionString'))?.value ?? '';
   const isOk =
@@ -259,15 +252,4 @@ async function rotateInSandbox({
       : `\nFAILED: rotation ended ${record.phase}${record.error ? ` (${record.error})` : ''}\n`,
   );
   return isOk;
-}
-
-async function pings(redis: ReturnType<Topology['client']>): Promise<boolean> {
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
 }

@@ -67,30 +67,35 @@ function tlsOptions(cluster: SentinelCluster): ConnectionOptions['tls'] {
   };
 }
 
+/** How to reach the data nodes: the cluster's ACL user and command renames. */
 export function dataConnection(
   cluster: SentinelCluster,
   password: string | undefined,
 ): ConnectionOptions {
-  const tls = tlsOptions(cluster);
   return {
-    connectTimeoutMs: cluster.timeouts.connectMs,
-    commandTimeoutMs: cluster.timeouts.commandMs,
+    ...connection(cluster, cluster.username, password),
     commandRenames: cluster.commandRenames,
-    ...(cluster.username ? { username: cluster.username } : {}),
-    ...(password ? { password } : {}),
-    ...(tls ? { tls } : {}),
   };
 }
 
+/** How to reach the sentinels: their own user and password, no renames. */
 export function sentinelConnection(
   cluster: SentinelCluster,
+  password: string | undefined,
+): ConnectionOptions {
+  return connection(cluster, cluster.sentinelUsername, password);
+}
+
+function connection(
+  cluster: SentinelCluster,
+  username: string | undefined,
   password: string | undefined,
 ): ConnectionOptions {
   const tls = tlsOptions(cluster);
   return {
     connectTimeoutMs: cluster.timeouts.connectMs,
     commandTimeoutMs: cluster.timeouts.commandMs,
-    ...(cluster.sentinelUsername ? { username: cluster.sentinelUsername } : {}),
+    ...(username ? { username } : {}),
     ...(password ? { password } : {}),
     ...(tls ? { tls } : {}),
   };

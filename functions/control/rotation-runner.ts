@@ -4,8 +4,8 @@
 // before Redis is touched; the old one stays valid until the grace period has passed. Secrets
 // live only in the parameter store and in memory: never in the record, journal, logs or errors.
 import { randomUUID } from 'node:crypto';
-import { formatEndpoint, parseEndpoint, type Endpoint } from '../core/endpoint';
-import { GatewayError, redact, RedisHaError } from '../core/errors';
+import { formatEndpoint } from '../core/endpoint';
+import { redact, RedisHaError } from '../core/errors';
 import { buildEvent, EventType } from '../core/events';
 import { gracePeriodMs, mapAddress, type SentinelCluster } from '../core/inventory';
 import type { JournalEntry } from '../core/ports';
@@ -16,18 +16,14 @@ import {
   nextPhase,
   pendingParameterName,
   previousParameterName,
+  rotationPlan,
   type RotationPhase,
   type RotationRecord,
 } from '../core/rotation';
 import { noFaults } from './fault-points';
+import { dataNodes, RotationSteps, type RotationSecrets } from './rotation-steps';
 import { templateValues, writePlatformParameters } from './platform-parameters';
-import {
-  dataConnection,
-  loadCredentials,
-  probeCluster,
-  sentinelConnection,
-  type ProbeResult,
-} from './probe-cluster';
+import { loadCredentials, probeCluster } from './probe-cluster';
 import type { ControlDeps } from './reconcile';
 
 export interface RotationDeps extends ControlDeps {
@@ -67,16 +63,12 @@ export class RotationRefusedError extends RedisHaError {
   }
 }
 
-interface Secrets {
-  readonly oldPassword: string;
-  readonly newPassword: string;
-}
-
-const PASSWORD_REMOVED = /does not exist|no such password/i;
+type Secrets = RotationSecrets;
 
 export class RotationRunner {
   private readonly owner = randomUUID();
   private readonly faults;
+  private readonly steps: RotationSteps;
 
   constructor(
     private readonly cluster: SentinelCluster,
@@ -84,6 +76,7 @@ export class RotationRunner {
     private readonly options: RotationOptions,
   ) {
     this.faults = deps.faults ?? noFaults;
+    this.steps = new RotationSteps(cluster, deps);
   }
 
   /** Starts a new rotation, or resumes the one in flight when its runner is gone. */
@@ -99,7 +92,7 @@ export class RotationRunner {
       actor: this.options.actor,
       startedAt: now.toISOString(),
       updatedAt: now.toISOString(),
-      gracePeriodMs: this.options.gracePeriodMs ?? this.defaultGraceMs(),
+      gracePeriodMs: this.options.gracePeriodMs ?? gracePeriodMs(this.cluster),
       graceEndsAt: null,
       isForced: !!this.options.isForced,
       nodes: [],
@@ -145,20 +138,12 @@ export class RotationRunner {
   /** What a rotation would do, without doing any of it. */
   async plan(): Promise<string[]> {
     const probe = await probeCluster(this.cluster, this.deps);
-    const user = this.cluster.username ?? 'default';
-    const nodes = dataNodes(this.cluster, probe);
-    const grace = this.options.gracePeriodMs ?? this.defaultGraceMs();
-    const config = this.cluster.commandRenames.CONFIG ?? 'CONFIG';
-    return [
-      `verdict now: ${probe.verdict.status}${probe.verdict.status === 'ok' ? '' : this.options.isForced ? ' (forced)' : ' -> would refuse without --force'}`,
-      `1. lock ${this.cluster.name}`,
-      `2. generate a ${this.cluster.rotation.length}-character password; store it as ${pendingParameterName(this.cluster.passwordParameter)} (secure)`,
-      `3. on ${nodes.join(', ')}: ACL SETUSER ${user} >*** ; ${config} SET masterauth ***${this.cluster.username ? ` ; ${config} SET masteruser ${user}` : ''} ; persist (${config} REWRITE / ACL SAVE)`,
-      `4. on ${this.cluster.sentinels.join(', ')}: SENTINEL SET ${this.cluster.masterName} auth-pass ***${this.cluster.username ? ` ; auth-user ${user}` : ''}`,
-      '5. verify: new password on every node, replication links up, sentinels agree',
-      `6. publish: ${this.cluster.passwordParameter} and ${Object.keys(this.cluster.platformParameters).length} platform parameter(s); event ${EventType.rotationSucceeded}`,
-      `7. after ${grace} ms: remove the old password on every node, verify it is refused, unlock; event ${EventType.rotationCompleted}`,
-    ];
+    return rotationPlan(this.cluster, {
+      nodes: dataNodes(this.cluster, probe),
+      status: probe.verdict.status,
+      isForced: !!this.options.isForced,
+      gracePeriodMs: this.options.gracePeriodMs ?? gracePeriodMs(this.cluster),
+    });
   }
 
   private async advance(start: RotationRecord): Promise<RotationRecord> {
@@ -174,13 +159,20 @@ export class RotationRunner {
         if (phase === 'started') secrets = await this.storePending();
         else {
           secrets ??= await this.secrets();
-          if (phase === 'pending-stored') record = await this.addToNodes(record, secrets);
-          else if (phase === 'nodes-added') await this.updateSentinels(secrets.newPassword);
-          else if (phase === 'sentinels-updated') await this.verify(record, secrets);
-          else if (phase === 'verified') record = await this.publishPassword(record, secrets);
+          if (phase === 'pending-stored') {
+            const nodes = await this.steps.nodes(record.nodes, secrets.oldPassword);
+            await this.steps.addPassword(nodes, secrets);
+            record = { ...record, nodes: nodes.map(formatEndpoint) };
+          } else if (phase === 'nodes-added')
+            await this.steps.pointSentinelsAt(secrets.newPassword);
+          else if (phase === 'sentinels-updated') {
+            const nodes = await this.steps.nodes(record.nodes, secrets.newPassword);
+            await this.steps.verify(nodes, secrets.newPassword, record.isForced);
+          } else if (phase === 'verified') record = await this.publishPassword(record, secrets);
           else if (phase === 'published') {
             if (!(await this.graceHasEnded(record))) return record;
-            await this.removeOld(record, secrets);
+            const nodes = await this.steps.nodes(record.nodes, secrets.newPassword);
+            await this.steps.removeOldPassword(nodes, secrets);
           } else if (phase === 'old-removed') await this.finish(record);
         }
         const next = nextPhase(phase);
@@ -261,72 +253,6 @@ export class RotationRunner {
     return { oldPassword, newPassword };
   }
 
-  /** Step 3: add the new password next to the old on every node, then switch masterauth. */
-  private async addToNodes(
-    record: RotationRecord,
-    { oldPassword, newPassword }: Secrets,
-  ): Promise<RotationRecord> {
-    const user = this.cluster.username ?? 'default';
-    const nodes = await this.currentNodes(record, oldPassword);
-    // Two passes: no replica may authenticate with the new password before every node knows it.
-    for (const node of nodes)
-      await this.onNode(
-        node,
-        [oldPassword, newPassword],
-        [['ACL', 'SETUSER', user, 'on', `>${newPassword}`]],
-      );
-    for (const node of nodes) {
-      await this.onNode(
-        node,
-        [newPassword, oldPassword],
-        [
-          ['CONFIG', 'SET', 'masterauth', newPassword],
-          ...(this.cluster.username ? [['CONFIG', 'SET', 'masteruser', user]] : []),
-        ],
-      );
-      await this.persist(node, [newPassword, oldPassword]);
-    }
-    return { ...record, nodes: nodes.map(formatEndpoint) };
-  }
-
-  /** Step 4: the sentinels use the new password for the data nodes. */
-  private async updateSentinels(password: string): Promise<void> {
-    const { sentinelPassword } = await loadCredentials(this.cluster, this.deps.parameters);
-    const options = sentinelConnection(this.cluster, sentinelPassword);
-    const name = this.cluster.masterName;
-    for (const sentinel of this.cluster.sentinels) {
-      await this.deps.gateway.run(parseEndpoint(sentinel) as Endpoint, options, [
-        ['SENTINEL', 'SET', name, 'auth-pass', password],
-        ...(this.cluster.username
-          ? [['SENTINEL', 'SET', name, 'auth-user', this.cluster.username]]
-          : []),
-      ]);
-    }
-  }
-
-  /** Step 5: the new password works everywhere, replication is up, the sentinels agree. */
-  private async verify(record: RotationRecord, { newPassword }: Secrets): Promise<void> {
-    const current = await loadCredentials(this.cluster, this.deps.parameters);
-    const probe = await probeCluster(this.cluster, this.deps, {
-      ...current,
-      dataPassword: newPassword,
-    });
-    const problems = probe.verdict.reasons.filter(
-      (r) =>
-        r.code === 'AUTH_FAILED' ||
-        r.code === 'SENTINELS_DISAGREE' ||
-        (!record.isForced && r.code === 'REPLICA_DOWN'),
-    );
-    if (!probe.verdict.isConfirmed || problems.length > 0) {
-      throw new RedisHaError(
-        'ROTATION_VERIFY_FAILED',
-        `verification failed: ${probe.verdict.reasons.map((r) => r.message).join('; ') || 'master not confirmed'}`,
-      );
-    }
-    for (const node of await this.currentNodes(record, newPassword))
-      await this.onNode(node, [newPassword], [['PING']]);
-  }
-
   /** Step 6: platforms read the new password from now on. */
   private async publishPassword(
     record: RotationRecord,
@@ -376,37 +302,6 @@ export class RotationRunner {
     return true;
   }
 
-  /** Step 7: only the new password remains, everywhere, and the old one is refused. */
-  private async removeOld(
-    record: RotationRecord,
-    { oldPassword, newPassword }: Secrets,
-  ): Promise<void> {
-    const user = this.cluster.username ?? 'default';
-    for (const node of await this.currentNodes(record, newPassword)) {
-      await this.onNode(
-        node,
-        [newPassword],
-        [['ACL', 'SETUSER', user, `<${oldPassword}`]],
-        PASSWORD_REMOVED,
-      );
-      if (!this.cluster.username) {
-        // requirepass style: keep redis.conf's requirepass line in step with the ACL.
-        await this.onNode(node, [newPassword], [['CONFIG', 'SET', 'requirepass', newPassword]]);
-      }
-      await this.persist(node, [newPassword]);
-      const refused = await this.deps.gateway.queryRole(
-        node,
-        dataConnection(this.cluster, oldPassword),
-      );
-      if (refused.ok || refused.failure !== 'auth-failed') {
-        throw new RedisHaError(
-          'ROTATION_OLD_STILL_VALID',
-          `${formatEndpoint(node)} still accepts the old password`,
-        );
-      }
-    }
-  }
-
   private async finish(record: RotationRecord): Promise<void> {
     await this.deps.parameters.delete(pendingParameterName(this.cluster.passwordParameter));
     await this.deps.parameters.delete(previousParameterName(this.cluster.passwordParameter));
@@ -415,61 +310,9 @@ export class RotationRunner {
   }
 
   /** Before publishing: the old password is again the only one, everywhere. */
-  private async rollBack(
-    record: RotationRecord,
-    { oldPassword, newPassword }: Secrets,
-  ): Promise<RotationRecord> {
-    const user = this.cluster.username ?? 'default';
-    const { sentinelPassword } = await loadCredentials(this.cluster, this.deps.parameters);
-    // A node that cannot be reached now either never got the new password (it was down at
-    // step 3) or gets it removed at its next rollback attempt; a node that answers and cannot
-    // be reverted keeps the rollback pending.
-    const skipped: string[] = [];
-    const unreverted: string[] = [];
-    const attempt = async (work: () => Promise<unknown>) => {
-      try {
-        await work();
-      } catch (error) {
-        const text = redact(error instanceof Error ? error.message : String(error), [
-          oldPassword,
-          newPassword,
-        ]);
-        const isUnreachable =
-          error instanceof GatewayError &&
-          (error.failure === 'unreachable' || error.failure === 'timeout');
-        (isUnreachable ? skipped : unreverted).push(text);
-      }
-    };
-    for (const sentinel of this.cluster.sentinels) {
-      await attempt(() =>
-        this.deps.gateway.run(
-          parseEndpoint(sentinel) as Endpoint,
-          sentinelConnection(this.cluster, sentinelPassword),
-          [['SENTINEL', 'SET', this.cluster.masterName, 'auth-pass', oldPassword]],
-        ),
-      );
-    }
-    const nodes = await this.currentNodes(record, oldPassword);
-    for (const node of nodes) {
-      await attempt(() =>
-        this.onNode(
-          node,
-          [oldPassword, newPassword],
-          [['CONFIG', 'SET', 'masterauth', oldPassword]],
-        ),
-      );
-    }
-    for (const node of nodes) {
-      await attempt(async () => {
-        await this.onNode(
-          node,
-          [oldPassword, newPassword],
-          [['ACL', 'SETUSER', user, `<${newPassword}`]],
-          PASSWORD_REMOVED,
-        );
-        await this.persist(node, [oldPassword]);
-      });
-    }
+  private async rollBack(record: RotationRecord, secrets: Secrets): Promise<RotationRecord> {
+    const nodes = await this.steps.nodes(record.nodes, secrets.oldPassword);
+    const { skipped, unreverted } = await this.steps.revert(nodes, secrets);
     if (unreverted.length > 0) throw new RedisHaError('ROLLBACK_INCOMPLETE', unreverted.join('; '));
     await this.deps.parameters.delete(pendingParameterName(this.cluster.passwordParameter));
     await this.deps.parameters.delete(previousParameterName(this.cluster.passwordParameter));
@@ -478,79 +321,11 @@ export class RotationRunner {
       done,
       'rolled-back',
       'done',
-      skipped.length ? `skipped unreachable: ${[...new Set(skipped)].join('; ')}` : '',
+      skipped.length ? `skipped unreachable: ${skipped.join('; ')}` : '',
     );
     await this.publish(done, EventType.rotationRolledBack, { error: record.error });
     await this.deps.state.releaseLock(this.cluster.name, this.owner);
     return done;
-  }
-
-  private async onNode(
-    node: Endpoint,
-    passwords: readonly string[],
-    commands: string[][],
-    tolerated?: RegExp,
-  ): Promise<void> {
-    let lastError: unknown;
-    for (const password of passwords) {
-      try {
-        for (const command of commands) {
-          try {
-            await this.deps.gateway.run(node, dataConnection(this.cluster, password), [command]);
-          } catch (error) {
-            if (!tolerated?.test(String(error))) throw error;
-          }
-        }
-        return;
-      } catch (error) {
-        lastError = error;
-        if (!/auth|WRONGPASS|NOAUTH/i.test(String(error))) break;
-      }
-    }
-    throw lastError;
-  }
-
-  /** CONFIG REWRITE always (masterauth, users in redis.conf); ACL SAVE when users live in an ACL file. */
-  private async persist(node: Endpoint, passwords: readonly string[]): Promise<void> {
-    const [, aclfile] = ((await this.runOn(node, passwords, ['CONFIG', 'GET', 'aclfile'])) ??
-      []) as string[];
-    if (aclfile) await this.onNode(node, passwords, [['ACL', 'SAVE']]);
-    await this.onNode(node, passwords, [['CONFIG', 'REWRITE']]);
-  }
-
-  private async runOn(
-    node: Endpoint,
-    passwords: readonly string[],
-    command: string[],
-  ): Promise<unknown> {
-    for (const password of passwords) {
-      try {
-        const [reply] = await this.deps.gateway.run(node, dataConnection(this.cluster, password), [
-          command,
-        ]);
-        return reply;
-      } catch (error) {
-        if (!/auth|WRONGPASS|NOAUTH/i.test(String(error)) || password === passwords.at(-1))
-          throw error;
-      }
-    }
-    return undefined;
-  }
-
-  /** The record's nodes plus any the sentinels know now (a failover may have added one). */
-  private async currentNodes(record: RotationRecord, password: string): Promise<Endpoint[]> {
-    const known = new Set(record.nodes);
-    try {
-      const stored = await loadCredentials(this.cluster, this.deps.parameters);
-      const probe = await probeCluster(this.cluster, this.deps, {
-        ...stored,
-        dataPassword: password,
-      });
-      for (const node of dataNodes(this.cluster, probe)) known.add(node);
-    } catch {
-      // The record's nodes are enough to go on with.
-    }
-    return [...known].map((text) => parseEndpoint(text) as Endpoint);
   }
 
   private async current(): Promise<RotationRecord | undefined> {
@@ -622,27 +397,9 @@ export class RotationRunner {
     this.deps.hooks?.onEventPublished?.(event);
   }
 
-  private defaultGraceMs(): number {
-    return gracePeriodMs(this.cluster);
-  }
-
   private now(): string {
     return this.deps.clock.now().toISOString();
   }
-}
-
-/** Master and replicas as dial addresses, from what the probe saw. */
-export function dataNodes(cluster: SentinelCluster, probe: ProbeResult): string[] {
-  const nodes = new Set<string>();
-  if (probe.masterDial) nodes.add(formatEndpoint(probe.masterDial));
-  const role = probe.observation.master;
-  if (role?.ok)
-    for (const r of role.replicas) nodes.add(formatEndpoint(mapAddress(cluster, r.endpoint)));
-  for (const { answer } of probe.observation.sentinels) {
-    if (!answer.ok) continue;
-    for (const r of answer.replicas) nodes.add(formatEndpoint(mapAddress(cluster, r.endpoint)));
-  }
-  return [...nodes];
 }
 
 function nextPhaseOrSelf(phase: RotationPhase): string {

@@ -83,8 +83,6 @@ const RotationSchema = z
         error: 'alphabet must not contain , ; = @ : / quotes, backslash or space',
       })
       .default(DEFAULT_PASSWORD_ALPHABET),
-    /** Also rotate the sentinels' own password (needs sentinelPasswordParameter). */
-    rotateSentinelPassword: z.boolean().default(false),
   })
   .prefault({});
 
@@ -126,20 +124,15 @@ export const SentinelClusterSchema = z
   })
   .superRefine((cluster, ctx) => {
     for (const name of Object.keys(cluster.platformParameters)) {
-      if (name === cluster.passwordParameter || name === cluster.sentinelPasswordParameter) {
+      const reserved = [cluster.passwordParameter, cluster.sentinelPasswordParameter];
+      if (reserved.includes(name) || name.startsWith(`${cluster.passwordParameter}/`)) {
         ctx.addIssue({
           code: 'custom',
           path: ['platformParameters', name],
-          message: 'a platform parameter cannot be the password parameter itself',
+          message:
+            'a platform parameter cannot be the password parameter or its /pending and /previous copies',
         });
       }
-    }
-    if (cluster.rotation.rotateSentinelPassword && !cluster.sentinelPasswordParameter) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['rotation', 'rotateSentinelPassword'],
-        message: 'needs sentinelPasswordParameter',
-      });
     }
   });
 

@@ -2,6 +2,9 @@
 // step does, how a failure resolves (roll back before publishing, forward after), and password
 // generation. Pure: the runner (functions/control/rotation-runner.ts) does the I/O.
 import { RedisHaError } from './errors';
+import { EventType } from './events';
+import type { SentinelCluster } from './inventory';
+import type { Status } from './verdict';
 
 /**
  * Phases in order. Each names the last step that is *done*; the runner resumes with the next.
@@ -121,4 +124,30 @@ export function generatePassword(
     }
   }
   return out;
+}
+
+export interface PlanInput {
+  /** Data nodes the rotation would touch (dial addresses). */
+  readonly nodes: readonly string[];
+  readonly status: Status;
+  readonly isForced: boolean;
+  readonly gracePeriodMs: number;
+}
+
+/** The steps a rotation would take, for `--dry-run`; passwords appear as `***`. */
+export function rotationPlan(cluster: SentinelCluster, input: PlanInput): string[] {
+  const user = cluster.username ?? 'default';
+  const config = cluster.commandRenames.CONFIG ?? 'CONFIG';
+  const refusal =
+    input.status === 'ok' ? '' : input.isForced ? ' (forced)' : ' -> would refuse without --force';
+  return [
+    `verdict now: ${input.status}${refusal}`,
+    `1. lock ${cluster.name}`,
+    `2. generate a ${cluster.rotation.length}-character password; store it as ${pendingParameterName(cluster.passwordParameter)} (secure)`,
+    `3. on ${input.nodes.join(', ')}: ACL SETUSER ${user} >*** ; ${config} SET masterauth ***${cluster.username ? ` ; ${config} SET masteruser ${user}` : ''} ; persist (${config} REWRITE / ACL SAVE)`,
+    `4. on ${cluster.sentinels.join(', ')}: SENTINEL SET ${cluster.masterName} auth-pass ***${cluster.username ? ` ; auth-user ${user}` : ''}`,
+    '5. verify: new password on every node, replication links up, sentinels agree',
+    `6. publish: ${cluster.passwordParameter} and ${Object.keys(cluster.platformParameters).length} platform parameter(s); event ${EventType.rotationSucceeded}`,
+    `7. after ${input.gracePeriodMs} ms: remove the old password on every node, verify it is refused, unlock; event ${EventType.rotationCompleted}`,
+  ];
 }

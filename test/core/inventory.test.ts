@@ -95,7 +95,7 @@ describe('parseInventory', () => {
         clusters: [cluster({ platformParameters: { '/redis/sessions/password': '{{host}}' } })],
       }),
     ).toEqual([
-      'clusters[0].platformParameters["/redis/sessions/password"]: a platform parameter cannot be the password parameter itself',
+      'clusters[0].platformParameters["/redis/sessions/password"]: a platform parameter cannot be the password parameter or its /pending and /previous copies',
     ]);
   });
 

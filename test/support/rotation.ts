@@ -28,21 +28,9 @@ export function runnerFor(
   };
 }
 
-/** Whether `password` (as `username`, else the default user) is accepted by the node on `port`. */
-export async function accepts(
-  topology: Topology,
-  port: number,
-  password: string,
-): Promise<boolean> {
-  const redis = topology.client(port, 'node', password);
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
+/** Whether `password` is accepted by the node on `port`. */
+export function accepts(topology: Topology, port: number, password: string): Promise<boolean> {
+  return topology.accepts(port, password);
 }
 
 /** Restarts every node and sentinel from their (rewritten) config files. */

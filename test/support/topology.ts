@@ -6,14 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { localControlDeps } from '../../cli/context';
 import { Topology, type TopologyOptions } from '../../cli/topology';
 import { JsonLogger } from '../../functions/adapters/local/json-logger';
-import {
-  openLocalBackend,
-  systemClock,
-  type LocalBackend,
-} from '../../functions/adapters/local/local-backend';
-import { IoredisGateway } from '../../functions/adapters/redis/ioredis-gateway';
+import { openLocalBackend, type LocalBackend } from '../../functions/adapters/local/local-backend';
 import {
   parseInventory,
   type Inventory,
@@ -115,13 +111,10 @@ export function controlDepsFor(
 ): ControlDeps & { log: LogCapture } {
   const lines: string[] = [];
   return {
-    gateway: new IoredisGateway(),
-    parameters: backend.parameters,
-    state: backend.state,
-    events: backend.events,
-    clock: systemClock,
-    logger: new JsonLogger((line) => lines.push(line)),
-    source: 'urn:redis-ha:test',
+    ...localControlDeps(backend, {
+      logger: new JsonLogger((line) => lines.push(line)),
+      source: 'urn:redis-ha:test',
+    }),
     ...overrides,
     log: { lines, text: () => lines.join('') },
   };

@@ -1,0 +1,79 @@
+// What every benchmark starts from: a real topology on loopback, a local backend in a temp
+// folder holding the password, an inventory for it, and the control plane wired to both.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localControlDeps } from '../cli/context';
+import { Topology, type TopologyOptions } from '../cli/topology';
+import { JsonLogger } from '../functions/adapters/local/json-logger';
+import { openLocalBackend, type LocalBackend } from '../functions/adapters/local/local-backend';
+import { parseInventory, type Inventory, type SentinelCluster } from '../functions/core/inventory';
+import type { ReconcileHooks } from '../functions/control/reconcile';
+import type { RotationDeps } from '../functions/control/rotation-runner';
+
+export const BENCH_PASSWORD = 'bench-password-not-secret';
+export const PASSWORD_PARAMETER = '/bench/password';
+
+export interface BenchFixture {
+  readonly topology: Topology;
+  readonly backend: LocalBackend;
+  readonly inventory: Inventory;
+  /** The first cluster of the inventory. */
+  readonly cluster: SentinelCluster;
+  readonly deps: RotationDeps;
+  close(): Promise<void>;
+}
+
+export interface FixtureOptions {
+  /** Inventory entries, all pointing at the one topology (distinct names). */
+  readonly clusters?: number;
+  /** Platform parameters of cluster i. */
+  readonly platformParameters?: (index: number) => Record<string, string>;
+  readonly topology?: Partial<TopologyOptions>;
+  readonly hooks?: ReconcileHooks;
+}
+
+export async function benchFixture(options: FixtureOptions = {}): Promise<BenchFixture> {
+  const topology = await Topology.start({
+    password: BENCH_PASSWORD,
+    masterName: 'bench',
+    ...options.topology,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'redis-ha-bench-'));
+  const backend = openLocalBackend(dir);
+  const close = async () => {
+    backend.close();
+    await topology.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await backend.parameters.put(PASSWORD_PARAMETER, BENCH_PASSWORD, { isSecure: true });
+    const parsed = parseInventory(
+      JSON.stringify({
+        clusters: Array.from({ length: options.clusters ?? 1 }, (_, i) => ({
+          name: `bench-${String(i).padStart(4, '0')}`,
+          sentinels: topology.sentinelAddresses,
+          masterName: topology.masterName,
+          passwordParameter: PASSWORD_PARAMETER,
+          platformParameters: options.platformParameters?.(i) ?? {},
+        })),
+      }),
+    );
+    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+    const deps: RotationDeps = {
+      ...localControlDeps(backend, {
+        logger: new JsonLogger(() => undefined, 'silent'),
+        source: 'urn:redis-ha:bench',
+        ...(options.hooks ? { hooks: options.hooks } : {}),
+      }),
+      randomBytes: (size) => randomBytes(size),
+      sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    };
+    const cluster = parsed.inventory.clusters[0] as SentinelCluster;
+    return { topology, backend, inventory: parsed.inventory, cluster, deps, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
