@@ -8,9 +8,11 @@ import { accepts, restartAll, runnerFor } from '../support/rotation';
 import {
   clusterFor,
   controlDepsFor,
+  eventually,
   Harness,
   PASSWORD,
   PASSWORD_PARAMETER,
+  waitForFailover,
 } from '../support/topology';
 
 const harness = new Harness();
@@ -67,4 +69,82 @@ describe('rotation', () => {
     expect(trail).not.toContain(newPassword);
     expect(trail).not.toContain(PASSWORD);
   });
+});
+
+describe('rotation during a failover', () => {
+  it.each([
+    ['in the grace period', 'grace'],
+    ['right after the nodes got the new password', 'rotation:after-nodes-added'],
+  ])(
+    'leaves every node with a masterauth that its master accepts when sentinel fails over %s',
+    async (_name, when) => {
+      const topology = await harness.topology();
+      const backend = harness.backend();
+      await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
+      const cluster = clusterFor(topology);
+      await reconcileCluster(cluster, controlDepsFor(backend));
+      const failover = () =>
+        topology.call(
+          topology.sentinels[0]?.port as number,
+          'sentinel',
+          'SENTINEL',
+          'FAILOVER',
+          topology.masterName,
+        );
+      let failingOver: Promise<unknown> | undefined;
+      const { runner } = runnerFor(
+        cluster,
+        backend,
+        { gracePeriodMs: when === 'grace' ? 6000 : 500 },
+        {
+          faults: (point) => {
+            if (point === when) failingOver ??= failover();
+          },
+        },
+      );
+      const rotation = runner.run();
+      if (when === 'grace') {
+        await eventually(
+          async () => (await backend.parameters.get(PASSWORD_PARAMETER))?.value !== PASSWORD,
+          'step 6',
+        );
+        failingOver = failover();
+        await waitForFailover(topology, topology.nodes[0]?.port as number);
+      }
+
+      const record = await rotation;
+      await failingOver;
+      const password = (await backend.parameters.get(PASSWORD_PARAMETER))?.value ?? '';
+      const masterPort = await waitForFailover(topology, topology.nodes[0]?.port as number);
+      await eventually(
+        async () => {
+          for (const node of topology.nodes) {
+            if (node.port === masterPort) continue;
+            const role = (await topology
+              .call(node.port, 'node', 'ROLE')
+              .catch(() => [])) as unknown[];
+            if (role[0] !== 'slave' || Number(role[2]) !== masterPort || role[3] !== 'connected')
+              return false;
+          }
+          return true;
+        },
+        'every replica to sync from the new master',
+        30_000,
+      );
+
+      expect(['completed', 'rolled-back']).toContain(record.phase);
+      for (const node of topology.nodes) {
+        const client = topology.client(node.port, 'node', password);
+        try {
+          await client.connect();
+          expect(await client.call('CONFIG', 'GET', 'masterauth')).toEqual([
+            'masterauth',
+            password,
+          ]);
+        } finally {
+          client.disconnect();
+        }
+      }
+    },
+  );
 });

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LocalBackend } from '../../functions/adapters/local/local-backend';
 import type { SentinelCluster } from '../../functions/core/inventory';
+import type { ControlDeps } from '../../functions/control/reconcile';
 import { RotationRunner, type RotationOptions } from '../../functions/control/rotation-runner';
 import { controlDepsFor, type Topology } from './topology';
 
@@ -10,9 +11,10 @@ export function runnerFor(
   cluster: SentinelCluster,
   backend: LocalBackend,
   options: Partial<RotationOptions> = {},
+  overrides: Partial<ControlDeps> = {},
 ) {
   const deps = {
-    ...controlDepsFor(backend),
+    ...controlDepsFor(backend, overrides),
     randomBytes: (size: number) => randomBytes(size),
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   };
