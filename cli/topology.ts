@@ -327,14 +327,30 @@ export class Topology {
   }
 
   /** The port of the node that currently answers ROLE as master, or null. */
-  async currentMasterPort(): Promise<number | null> {
+  async currentMasterPort(
+    passwords: readonly string[] = [this.options.password],
+  ): Promise<number | null> {
     for (const node of this.nodes) {
       if (!node.child) continue;
-      const role = (await this.call(node.port, 'node', 'ROLE').catch(() => null)) as
-        unknown[] | null;
-      if (role?.[0] === 'master') return node.port;
+      for (const password of passwords) {
+        const role = (await this.callAs(node.port, password, 'ROLE').catch(() => null)) as
+          unknown[] | null;
+        if (role?.[0] === 'master') return node.port;
+      }
     }
     return null;
+  }
+
+  /** Runs one command on a data node, logging in with `password`. */
+  async callAs(port: number, password: string, ...command: string[]): Promise<unknown> {
+    const redis = this.client(port, 'node', password);
+    try {
+      await redis.connect();
+      const [name, ...args] = command;
+      return await redis.call(name as string, ...args);
+    } finally {
+      redis.disconnect();
+    }
   }
 
   /** Sends a signal (SIGKILL, SIGSTOP, SIGCONT) to a node or sentinel. */

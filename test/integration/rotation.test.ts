@@ -83,15 +83,29 @@ describe('rotation during a failover', () => {
       await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
       const cluster = clusterFor(topology);
       await reconcileCluster(cluster, controlDepsFor(backend));
+      // Sentinel answers NOGOODSLAVE until it has fresh INFO from a replica: retry until it accepts.
       const failover = () =>
-        topology.call(
-          topology.sentinels[0]?.port as number,
-          'sentinel',
-          'SENTINEL',
-          'FAILOVER',
-          topology.masterName,
+        topology.waitFor(
+          async () => {
+            const reply = await topology
+              .call(
+                topology.sentinels[0]?.port as number,
+                'sentinel',
+                'SENTINEL',
+                'FAILOVER',
+                topology.masterName,
+              )
+              .catch((error: Error) => error.message);
+            return reply === 'OK';
+          },
+          'SENTINEL FAILOVER to be accepted',
+          30_000,
         );
       let failingOver: Promise<unknown> | undefined;
+      const passwords = async () => [
+        PASSWORD,
+        ...(await backend.parameters.history(PASSWORD_PARAMETER)).map((p) => p.value),
+      ];
       const { runner } = runnerFor(
         cluster,
         backend,
@@ -109,19 +123,23 @@ describe('rotation during a failover', () => {
           'step 6',
         );
         failingOver = failover();
-        await waitForFailover(topology, topology.nodes[0]?.port as number);
+        await waitForFailover(topology, topology.nodes[0]?.port as number, passwords);
       }
 
       const record = await rotation;
       await failingOver;
       const password = (await backend.parameters.get(PASSWORD_PARAMETER))?.value ?? '';
-      const masterPort = await waitForFailover(topology, topology.nodes[0]?.port as number);
+      const masterPort = await waitForFailover(
+        topology,
+        topology.nodes[0]?.port as number,
+        passwords,
+      );
       await eventually(
         async () => {
           for (const node of topology.nodes) {
             if (node.port === masterPort) continue;
             const role = (await topology
-              .call(node.port, 'node', 'ROLE')
+              .callAs(node.port, password, 'ROLE')
               .catch(() => [])) as unknown[];
             if (role[0] !== 'slave' || Number(role[2]) !== masterPort || role[3] !== 'connected')
               return false;

@@ -135,10 +135,14 @@ export async function eventually<T>(
 }
 
 /** Waits until a majority of sentinels name a master other than `oldPort` and it answers as master. */
-export async function waitForFailover(topology: Topology, oldPort: number): Promise<number> {
+export async function waitForFailover(
+  topology: Topology,
+  oldPort: number,
+  passwords?: () => Promise<string[]>,
+): Promise<number> {
   return eventually(
     async () => {
-      const port = await topology.currentMasterPort();
+      const port = await topology.currentMasterPort(passwords ? await passwords() : undefined);
       if (!port || port === oldPort) return undefined;
       let agreeing = 0;
       for (const sentinel of topology.sentinels) {
