@@ -63,8 +63,6 @@ export class RotationRefusedError extends RedisHaError {
   }
 }
 
-type Secrets = RotationSecrets;
-
 export class RotationRunner {
   private readonly owner = randomUUID();
   private readonly faults;
@@ -148,9 +146,12 @@ export class RotationRunner {
 
   private async advance(start: RotationRecord): Promise<RotationRecord> {
     let record = start;
-    let secrets: Secrets | undefined;
+    let secrets: RotationSecrets | undefined;
     while (!isTerminal(record.phase)) {
       const phase = record.phase;
+      // Renew the lease before each step; losing it means another runner took over.
+      if (phase !== 'published' && !(await this.lock(this.options.leaseMs)))
+        throw this.lockedError();
       try {
         if (phase === 'rolling-back') {
           record = await this.rollBack(record, secrets ?? (await this.secrets()));
@@ -213,7 +214,7 @@ export class RotationRunner {
     return record;
   }
 
-  private async storePending(): Promise<Secrets> {
+  private async storePending(): Promise<RotationSecrets> {
     const current = await loadCredentials(this.cluster, this.deps.parameters);
     if (!current.dataPassword) {
       throw new RedisHaError(
@@ -237,7 +238,7 @@ export class RotationRunner {
     return { oldPassword: current.dataPassword, newPassword };
   }
 
-  private async secrets(): Promise<Secrets> {
+  private async secrets(): Promise<RotationSecrets> {
     const found = await this.deps.parameters.getMany([
       previousParameterName(this.cluster.passwordParameter),
       pendingParameterName(this.cluster.passwordParameter),
@@ -256,7 +257,7 @@ export class RotationRunner {
   /** Step 6: platforms read the new password from now on. */
   private async publishPassword(
     record: RotationRecord,
-    { newPassword }: Secrets,
+    { newPassword }: RotationSecrets,
   ): Promise<RotationRecord> {
     await this.deps.parameters.put(this.cluster.passwordParameter, newPassword, { isSecure: true });
     const stored = await loadCredentials(this.cluster, this.deps.parameters);
@@ -310,7 +311,10 @@ export class RotationRunner {
   }
 
   /** Before publishing: the old password is again the only one, everywhere. */
-  private async rollBack(record: RotationRecord, secrets: Secrets): Promise<RotationRecord> {
+  private async rollBack(
+    record: RotationRecord,
+    secrets: RotationSecrets,
+  ): Promise<RotationRecord> {
     const nodes = await this.steps.nodes(record.nodes, secrets.oldPassword);
     const { skipped, unreverted } = await this.steps.revert(nodes, secrets);
     if (unreverted.length > 0) throw new RedisHaError('ROLLBACK_INCOMPLETE', unreverted.join('; '));
