@@ -81,7 +81,10 @@ export class Topology {
   readonly sentinels: RedisProcess[] = [];
   readonly dir: string;
 
+  private sentinelPassword: string | undefined;
+
   private constructor(readonly options: TopologyOptions) {
+    this.sentinelPassword = options.sentinelPassword;
     this.masterName = options.masterName ?? 'mymaster';
     this.dir = mkdtempSync(join(tmpdir(), 'redis-ha-topology-'));
   }
@@ -229,8 +232,8 @@ export class Topology {
       connectTimeout: 1000,
       commandTimeout: 2000,
       ...(isSentinel
-        ? this.options.sentinelPassword
-          ? { password: this.options.sentinelPassword }
+        ? this.sentinelPassword
+          ? { password: this.sentinelPassword }
           : {}
         : {
             password: password ?? this.options.password,
@@ -256,6 +259,31 @@ export class Topology {
   /** Whether the data node on `port` accepts `password` (for the topology's user). */
   async accepts(port: number, password: string): Promise<boolean> {
     const redis = this.client(port, 'node', password);
+    try {
+      await redis.connect();
+      return (await redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** Log in to the sentinels with `password` from now on (after rotating it). */
+  useSentinelPassword(password: string): void {
+    this.sentinelPassword = password;
+  }
+
+  /** Whether the sentinel on `port` accepts `password`. */
+  async sentinelAccepts(port: number, password: string): Promise<boolean> {
+    const redis = new Redis({
+      port,
+      password,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    redis.on('error', () => undefined);
     try {
       await redis.connect();
       return (await redis.ping()) === 'PONG';

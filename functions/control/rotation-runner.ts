@@ -21,7 +21,12 @@ import {
   type RotationRecord,
 } from '../core/rotation';
 import { noFaults } from './fault-points';
-import { dataNodes, RotationSteps, type RotationSecrets } from './rotation-steps';
+import {
+  dataNodes,
+  RotationSteps,
+  type PasswordPair,
+  type RotationSecrets,
+} from './rotation-steps';
 import { templateValues, writePlatformParameters } from './platform-parameters';
 import { loadCredentials, probeCluster } from './probe-cluster';
 import type { ControlDeps } from './reconcile';
@@ -165,10 +170,10 @@ export class RotationRunner {
             await this.steps.addPassword(nodes, secrets);
             record = { ...record, nodes: nodes.map(formatEndpoint) };
           } else if (phase === 'nodes-added')
-            await this.steps.pointSentinelsAt(secrets.newPassword);
+            await this.steps.pointSentinelsAt(secrets.newPassword, secrets.sentinel?.newPassword);
           else if (phase === 'sentinels-updated') {
             const nodes = await this.steps.nodes(record.nodes, secrets.newPassword);
-            await this.steps.verify(nodes, secrets.newPassword, record.isForced);
+            await this.steps.verify(nodes, secrets, record.isForced);
           } else if (phase === 'verified') record = await this.publishPassword(record, secrets);
           else if (phase === 'published') {
             if (!(await this.graceHasEnded(record))) return record;
@@ -214,52 +219,69 @@ export class RotationRunner {
     return record;
   }
 
+  /** The parameters that rotate: the data password, and the sentinels' when configured. */
+  private rotatingParameters(): string[] {
+    const { passwordParameter, sentinelPasswordParameter, rotation } = this.cluster;
+    return rotation.rotateSentinelPassword && sentinelPasswordParameter
+      ? [passwordParameter, sentinelPasswordParameter]
+      : [passwordParameter];
+  }
+
   private async storePending(): Promise<RotationSecrets> {
-    const current = await loadCredentials(this.cluster, this.deps.parameters);
-    if (!current.dataPassword) {
-      throw new RedisHaError(
-        'PASSWORD_MISSING',
-        `parameter ${this.cluster.passwordParameter} is not set`,
-      );
-    }
     const { alphabet, length } = this.cluster.rotation;
-    const newPassword = generatePassword(alphabet, length, this.deps.randomBytes);
-    // Both copies land before Redis is touched: a crash from here on never loses a password.
-    await this.deps.parameters.put(
-      previousParameterName(this.cluster.passwordParameter),
-      current.dataPassword,
-      { isSecure: true },
-    );
-    await this.deps.parameters.put(
-      pendingParameterName(this.cluster.passwordParameter),
-      newPassword,
-      { isSecure: true },
-    );
-    return { oldPassword: current.dataPassword, newPassword };
+    const pairs: PasswordPair[] = [];
+    for (const name of this.rotatingParameters()) {
+      const current = (await this.deps.parameters.get(name))?.value;
+      if (!current) throw new RedisHaError('PASSWORD_MISSING', `parameter ${name} is not set`);
+      const newPassword = generatePassword(alphabet, length, this.deps.randomBytes);
+      // Both copies land before Redis is touched: a crash from here on never loses a password.
+      await this.deps.parameters.put(previousParameterName(name), current, { isSecure: true });
+      await this.deps.parameters.put(pendingParameterName(name), newPassword, { isSecure: true });
+      pairs.push({ oldPassword: current, newPassword });
+    }
+    return toSecrets(pairs);
   }
 
   private async secrets(): Promise<RotationSecrets> {
-    const found = await this.deps.parameters.getMany([
-      previousParameterName(this.cluster.passwordParameter),
-      pendingParameterName(this.cluster.passwordParameter),
-    ]);
-    const oldPassword = found.get(previousParameterName(this.cluster.passwordParameter))?.value;
-    const newPassword = found.get(pendingParameterName(this.cluster.passwordParameter))?.value;
-    if (!oldPassword || !newPassword) {
-      throw new RedisHaError(
-        'ROTATION_SECRETS_MISSING',
-        'the pending or previous password parameter is missing',
-      );
+    const names = this.rotatingParameters();
+    const found = await this.deps.parameters.getMany(
+      names.flatMap((n) => [previousParameterName(n), pendingParameterName(n)]),
+    );
+    const pairs = names.map((name) => {
+      const oldPassword = found.get(previousParameterName(name))?.value;
+      const newPassword = found.get(pendingParameterName(name))?.value;
+      if (!oldPassword || !newPassword) {
+        throw new RedisHaError(
+          'ROTATION_SECRETS_MISSING',
+          `the pending or previous copy of ${name} is missing`,
+        );
+      }
+      return { oldPassword, newPassword };
+    });
+    return toSecrets(pairs);
+  }
+
+  private async deleteInFlightCopies(): Promise<void> {
+    for (const name of this.rotatingParameters()) {
+      await this.deps.parameters.delete(pendingParameterName(name));
+      await this.deps.parameters.delete(previousParameterName(name));
     }
-    return { oldPassword, newPassword };
   }
 
   /** Step 6: platforms read the new password from now on. */
   private async publishPassword(
     record: RotationRecord,
-    { newPassword }: RotationSecrets,
+    secrets: RotationSecrets,
   ): Promise<RotationRecord> {
+    const { newPassword } = secrets;
     await this.deps.parameters.put(this.cluster.passwordParameter, newPassword, { isSecure: true });
+    if (secrets.sentinel && this.cluster.sentinelPasswordParameter) {
+      await this.deps.parameters.put(
+        this.cluster.sentinelPasswordParameter,
+        secrets.sentinel.newPassword,
+        { isSecure: true },
+      );
+    }
     const stored = await loadCredentials(this.cluster, this.deps.parameters);
     const probe = await probeCluster(this.cluster, this.deps, stored);
     const state = await this.deps.state.getClusterState(this.cluster.name);
@@ -304,8 +326,7 @@ export class RotationRunner {
   }
 
   private async finish(record: RotationRecord): Promise<void> {
-    await this.deps.parameters.delete(pendingParameterName(this.cluster.passwordParameter));
-    await this.deps.parameters.delete(previousParameterName(this.cluster.passwordParameter));
+    await this.deleteInFlightCopies();
     await this.publish(record, EventType.rotationCompleted, { startedAt: record.startedAt });
     await this.deps.state.releaseLock(this.cluster.name, this.owner);
   }
@@ -318,8 +339,7 @@ export class RotationRunner {
     const nodes = await this.steps.nodes(record.nodes, secrets.oldPassword);
     const { skipped, unreverted } = await this.steps.revert(nodes, secrets);
     if (unreverted.length > 0) throw new RedisHaError('ROLLBACK_INCOMPLETE', unreverted.join('; '));
-    await this.deps.parameters.delete(pendingParameterName(this.cluster.passwordParameter));
-    await this.deps.parameters.delete(previousParameterName(this.cluster.passwordParameter));
+    await this.deleteInFlightCopies();
     const done = await this.save({ ...record, phase: 'rolled-back', completedAt: this.now() });
     await this.journal(
       done,
@@ -408,4 +428,9 @@ export class RotationRunner {
 
 function nextPhaseOrSelf(phase: RotationPhase): string {
   return isTerminal(phase) || phase === 'rolling-back' ? phase : nextPhase(phase);
+}
+
+function toSecrets([data, sentinel]: PasswordPair[]): RotationSecrets {
+  if (!data) throw new RedisHaError('ROTATION_SECRETS_MISSING', 'no password to rotate');
+  return sentinel ? { ...data, sentinel } : data;
 }

@@ -4,6 +4,7 @@
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../core/endpoint';
 import { GatewayError, redact, RedisHaError } from '../core/errors';
 import { mapAddress, type SentinelCluster } from '../core/inventory';
+import type { ConnectionOptions } from '../core/ports';
 import type { ControlDeps } from './reconcile';
 import {
   dataConnection,
@@ -13,10 +14,15 @@ import {
   type ProbeResult,
 } from './probe-cluster';
 
-/** Both passwords of a rotation, held in memory only. */
-export interface RotationSecrets {
+/** Old and new password of a rotation, held in memory only. */
+export interface PasswordPair {
   readonly oldPassword: string;
   readonly newPassword: string;
+}
+
+/** The data password pair, and the sentinels' own when `rotateSentinelPassword` is on. */
+export interface RotationSecrets extends PasswordPair {
+  readonly sentinel?: PasswordPair;
 }
 
 /** What a rollback could not do: unreachable targets are skipped, others keep it pending. */
@@ -38,6 +44,10 @@ export class RotationSteps {
     return this.cluster.username ?? 'default';
   }
 
+  private get sentinelUser(): string {
+    return this.cluster.sentinelUsername ?? 'default';
+  }
+
   /** `known` nodes plus any the sentinels name now (a failover may have added one). */
   async nodes(known: readonly string[], password: string): Promise<Endpoint[]> {
     const all = new Set(known);
@@ -54,11 +64,9 @@ export class RotationSteps {
     return [...all].map((text) => parseEndpoint(text) as Endpoint);
   }
 
-  /** Step 3: the new password next to the old on every node, then masterauth, persisted. */
-  async addPassword(
-    nodes: readonly Endpoint[],
-    { oldPassword, newPassword }: RotationSecrets,
-  ): Promise<void> {
+  /** Step 3: the new password next to the old on every node (and sentinel), then masterauth. */
+  async addPassword(nodes: readonly Endpoint[], secrets: RotationSecrets): Promise<void> {
+    const { oldPassword, newPassword } = secrets;
     // Two passes: no replica may authenticate with the new password before every node knows it.
     for (const node of nodes) {
       await this.onNode(
@@ -71,34 +79,60 @@ export class RotationSteps {
       await this.onNode(node, [newPassword, oldPassword], this.masterauth(newPassword));
       await this.persist(node, [newPassword, oldPassword]);
     }
+    const pair = secrets.sentinel;
+    if (!pair) return;
+    for (const sentinel of this.sentinels()) {
+      await this.onSentinel(
+        sentinel,
+        [pair.oldPassword, pair.newPassword],
+        [
+          ['ACL', 'SETUSER', this.sentinelUser, 'on', `>${pair.newPassword}`],
+          ['SENTINEL', 'FLUSHCONFIG'],
+        ],
+      );
+    }
   }
 
-  /** Step 4 (and its undo): the sentinels authenticate to the data nodes with `password`. */
-  async pointSentinelsAt(password: string): Promise<void> {
-    for (const sentinel of this.cluster.sentinels) await this.pointSentinelAt(sentinel, password);
+  /**
+   * Step 4 (and its undo): the sentinels authenticate to the data nodes with `password`, and to
+   * each other with `sentinelPassword` when the sentinels' own password rotates too.
+   */
+  async pointSentinelsAt(password: string, sentinelPassword?: string): Promise<void> {
+    for (const sentinel of this.sentinels())
+      await this.pointSentinelAt(sentinel, password, sentinelPassword);
   }
 
-  private async pointSentinelAt(sentinel: string, password: string): Promise<void> {
-    const { sentinelPassword } = await loadCredentials(this.cluster, this.deps.parameters);
+  private async pointSentinelAt(
+    sentinel: Endpoint,
+    password: string,
+    sentinelPassword?: string,
+  ): Promise<void> {
     const name = this.cluster.masterName;
-    await this.deps.gateway.run(
-      parseEndpoint(sentinel) as Endpoint,
-      sentinelConnection(this.cluster, sentinelPassword),
-      [
-        ['SENTINEL', 'SET', name, 'auth-pass', password],
-        ...(this.cluster.username
-          ? [['SENTINEL', 'SET', name, 'auth-user', this.cluster.username]]
-          : []),
-      ],
-    );
+    await this.onSentinel(sentinel, await this.sentinelPasswords(), [
+      ['SENTINEL', 'SET', name, 'auth-pass', password],
+      ...(this.cluster.username
+        ? [['SENTINEL', 'SET', name, 'auth-user', this.cluster.username]]
+        : []),
+      ...(sentinelPassword
+        ? [
+            ['SENTINEL', 'CONFIG', 'SET', 'sentinel-pass', sentinelPassword],
+            ['SENTINEL', 'FLUSHCONFIG'],
+          ]
+        : []),
+    ]);
   }
 
-  /** Step 5: the new password works on every node, replicas are attached, sentinels agree. */
-  async verify(nodes: readonly Endpoint[], newPassword: string, isForced: boolean): Promise<void> {
+  /** Step 5: the new passwords work everywhere, replicas are attached, sentinels agree. */
+  async verify(
+    nodes: readonly Endpoint[],
+    secrets: RotationSecrets,
+    isForced: boolean,
+  ): Promise<void> {
     const stored = await loadCredentials(this.cluster, this.deps.parameters);
     const probe = await probeCluster(this.cluster, this.deps, {
       ...stored,
-      dataPassword: newPassword,
+      dataPassword: secrets.newPassword,
+      ...(secrets.sentinel ? { sentinelPassword: secrets.sentinel.newPassword } : {}),
     });
     const problems = probe.verdict.reasons.filter(
       (r) =>
@@ -111,14 +145,12 @@ export class RotationSteps {
         probe.verdict.reasons.map((r) => r.message).join('; ') || 'master not confirmed';
       throw new RedisHaError('ROTATION_VERIFY_FAILED', `verification failed: ${detail}`);
     }
-    for (const node of nodes) await this.onNode(node, [newPassword], [['PING']]);
+    for (const node of nodes) await this.onNode(node, [secrets.newPassword], [['PING']]);
   }
 
-  /** Step 7: only the new password remains on every node, and the old one is refused. */
-  async removeOldPassword(
-    nodes: readonly Endpoint[],
-    { oldPassword, newPassword }: RotationSecrets,
-  ): Promise<void> {
+  /** Step 7: only the new passwords remain, everywhere, and the old ones are refused. */
+  async removeOldPassword(nodes: readonly Endpoint[], secrets: RotationSecrets): Promise<void> {
+    const { oldPassword, newPassword } = secrets;
     for (const node of nodes) {
       await this.onNode(
         node,
@@ -131,22 +163,25 @@ export class RotationSteps {
         await this.onNode(node, [newPassword], [['CONFIG', 'SET', 'requirepass', newPassword]]);
       }
       await this.persist(node, [newPassword]);
-      const answer = await this.deps.gateway.queryRole(
-        node,
-        dataConnection(this.cluster, oldPassword),
+      await this.assertRefused(node, dataConnection(this.cluster, oldPassword));
+    }
+    const pair = secrets.sentinel;
+    if (!pair) return;
+    for (const sentinel of this.sentinels()) {
+      await this.onSentinel(
+        sentinel,
+        [pair.newPassword],
+        [['ACL', 'SETUSER', this.sentinelUser, `<${pair.oldPassword}`]],
+        PASSWORD_ALREADY_REMOVED,
       );
-      if (answer.ok || answer.failure !== 'auth-failed') {
-        throw new RedisHaError(
-          'ROTATION_OLD_STILL_VALID',
-          `${formatEndpoint(node)} still accepts the old password`,
-        );
-      }
+      await this.onSentinel(sentinel, [pair.newPassword], [['SENTINEL', 'FLUSHCONFIG']]);
+      await this.assertRefused(sentinel, sentinelConnection(this.cluster, pair.oldPassword));
     }
   }
 
-  /** Rollback: sentinels and masterauth back to the old password, the new one removed. */
+  /** Rollback: sentinels and masterauth back to the old passwords, the new ones removed. */
   async revert(nodes: readonly Endpoint[], secrets: RotationSecrets): Promise<RevertOutcome> {
-    const { oldPassword, newPassword } = secrets;
+    const { oldPassword, newPassword, sentinel: pair } = secrets;
     // A target that cannot be reached now either never got the new password (it was down at
     // step 3) or gets it removed at the next attempt; one that answers and cannot be reverted
     // keeps the rollback pending.
@@ -156,15 +191,27 @@ export class RotationSteps {
       try {
         await work();
       } catch (error) {
-        const text = redact(error instanceof Error ? error.message : String(error), [
-          oldPassword,
-          newPassword,
-        ]);
+        const secretsShown = [oldPassword, newPassword, pair?.oldPassword, pair?.newPassword];
+        const text = redact(error instanceof Error ? error.message : String(error), secretsShown);
         (isUnreachable(error) ? skipped : unreverted).push(text);
       }
     };
-    for (const sentinel of this.cluster.sentinels)
-      await attempt(() => this.pointSentinelAt(sentinel, oldPassword));
+    for (const sentinel of this.sentinels()) {
+      await attempt(() => this.pointSentinelAt(sentinel, oldPassword, pair?.oldPassword));
+      if (pair) {
+        await attempt(() =>
+          this.onSentinel(
+            sentinel,
+            [pair.oldPassword, pair.newPassword],
+            [
+              ['ACL', 'SETUSER', this.sentinelUser, `<${pair.newPassword}`],
+              ['SENTINEL', 'FLUSHCONFIG'],
+            ],
+            PASSWORD_ALREADY_REMOVED,
+          ),
+        );
+      }
+    }
     for (const node of nodes)
       await attempt(() =>
         this.onNode(node, [oldPassword, newPassword], this.masterauth(oldPassword)),
@@ -183,11 +230,34 @@ export class RotationSteps {
     return { skipped: [...new Set(skipped)], unreverted };
   }
 
+  private sentinels(): Endpoint[] {
+    return this.cluster.sentinels.map((text) => parseEndpoint(text) as Endpoint);
+  }
+
+  /** The sentinels' password as stored: valid in every phase (old before step 6, new after). */
+  private async sentinelPasswords(): Promise<(string | undefined)[]> {
+    const { sentinelPassword } = await loadCredentials(this.cluster, this.deps.parameters);
+    return [sentinelPassword];
+  }
+
   private masterauth(password: string): string[][] {
     return [
       ['CONFIG', 'SET', 'masterauth', password],
       ...(this.cluster.username ? [['CONFIG', 'SET', 'masteruser', this.user]] : []),
     ];
+  }
+
+  private async assertRefused(target: Endpoint, options: ConnectionOptions): Promise<void> {
+    try {
+      await this.deps.gateway.run(target, options, [['PING']]);
+    } catch (error) {
+      if (error instanceof GatewayError && error.failure === 'auth-failed') return;
+      throw error;
+    }
+    throw new RedisHaError(
+      'ROTATION_OLD_STILL_VALID',
+      `${formatEndpoint(target)} still accepts the old password`,
+    );
   }
 
   /** CONFIG REWRITE always (masterauth, users in redis.conf); ACL SAVE when users live in an ACL file. */
@@ -200,14 +270,45 @@ export class RotationSteps {
     ]);
   }
 
-  /**
-   * Runs `commands` on a node, authenticating with the first of `passwords` it accepts (a
-   * resumed step does not know which one a node holds yet). Errors matching `tolerated` count
-   * as done.
-   */
-  private async onNode(
+  private onNode(
     node: Endpoint,
     passwords: readonly string[],
+    commands: string[][],
+    tolerated?: RegExp,
+  ): Promise<unknown[]> {
+    return this.runWithAny(
+      node,
+      passwords,
+      (password) => dataConnection(this.cluster, password),
+      commands,
+      tolerated,
+    );
+  }
+
+  private onSentinel(
+    sentinel: Endpoint,
+    passwords: readonly (string | undefined)[],
+    commands: string[][],
+    tolerated?: RegExp,
+  ): Promise<unknown[]> {
+    return this.runWithAny(
+      sentinel,
+      passwords,
+      (password) => sentinelConnection(this.cluster, password),
+      commands,
+      tolerated,
+    );
+  }
+
+  /**
+   * Runs `commands` on a target, logging in with the first of `passwords` it accepts (a
+   * resumed step does not know which one a target holds yet). Errors matching `tolerated`
+   * count as done.
+   */
+  private async runWithAny(
+    target: Endpoint,
+    passwords: readonly (string | undefined)[],
+    connect: (password: string | undefined) => ConnectionOptions,
     commands: string[][],
     tolerated?: RegExp,
   ): Promise<unknown[]> {
@@ -217,11 +318,7 @@ export class RotationSteps {
         const replies: unknown[] = [];
         for (const command of commands) {
           try {
-            replies.push(
-              ...(await this.deps.gateway.run(node, dataConnection(this.cluster, password), [
-                command,
-              ])),
-            );
+            replies.push(...(await this.deps.gateway.run(target, connect(password), [command])));
           } catch (error) {
             if (!tolerated?.test(String(error))) throw error;
             replies.push(null);

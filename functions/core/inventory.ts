@@ -83,6 +83,8 @@ const RotationSchema = z
         error: 'alphabet must not contain , ; = @ : / quotes, backslash or space',
       })
       .default(DEFAULT_PASSWORD_ALPHABET),
+    /** Also rotate the sentinels' own password, with the same dual-password window. */
+    rotateSentinelPassword: z.boolean().default(false),
   })
   .prefault({});
 
@@ -125,7 +127,8 @@ export const SentinelClusterSchema = z
   .superRefine((cluster, ctx) => {
     for (const name of Object.keys(cluster.platformParameters)) {
       const reserved = [cluster.passwordParameter, cluster.sentinelPasswordParameter];
-      if (reserved.includes(name) || name.startsWith(`${cluster.passwordParameter}/`)) {
+      const isInFlightCopy = reserved.some((r) => r && name.startsWith(`${r}/`));
+      if (reserved.includes(name) || isInFlightCopy) {
         ctx.addIssue({
           code: 'custom',
           path: ['platformParameters', name],
@@ -133,6 +136,13 @@ export const SentinelClusterSchema = z
             'a platform parameter cannot be the password parameter or its /pending and /previous copies',
         });
       }
+    }
+    if (cluster.rotation.rotateSentinelPassword && !cluster.sentinelPasswordParameter) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rotation', 'rotateSentinelPassword'],
+        message: 'needs sentinelPasswordParameter: the sentinels have no password to rotate',
+      });
     }
   });
 

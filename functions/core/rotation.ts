@@ -145,7 +145,7 @@ export function rotationPlan(cluster: SentinelCluster, input: PlanInput): string
     `1. lock ${cluster.name}`,
     `2. generate a ${cluster.rotation.length}-character password; store it as ${pendingParameterName(cluster.passwordParameter)} (secure)`,
     `3. on ${input.nodes.join(', ')}: ACL SETUSER ${user} >*** ; ${config} SET masterauth ***${cluster.username ? ` ; ${config} SET masteruser ${user}` : ''} ; persist (${config} REWRITE / ACL SAVE)`,
-    `4. on ${cluster.sentinels.join(', ')}: SENTINEL SET ${cluster.masterName} auth-pass ***${cluster.username ? ` ; auth-user ${user}` : ''}`,
+    `4. on ${cluster.sentinels.join(', ')}: SENTINEL SET ${cluster.masterName} auth-pass ***${cluster.username ? ` ; auth-user ${user}` : ''}${sentinelToo}`,
     '5. verify: new password on every node, replication links up, sentinels agree',
     `6. publish: ${cluster.passwordParameter} and ${Object.keys(cluster.platformParameters).length} platform parameter(s); event ${EventType.rotationSucceeded}`,
     `7. after ${input.gracePeriodMs} ms: remove the old password on every node, verify it is refused, unlock; event ${EventType.rotationCompleted}`,

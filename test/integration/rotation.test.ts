@@ -18,57 +18,82 @@ import {
 const harness = new Harness();
 afterEach(() => harness.cleanup());
 
+const SENTINEL_PASSWORD = 'Sentinel-Pw-5e4d3c2b1a0f9e8d';
+const SENTINEL_PARAMETER = '/test/sentinel/password';
+
 describe('rotation', () => {
   it.each([
-    ['requirepass-style default user', {}],
-    ['an ACL user kept in an ACL file', { username: 'app', useAclFile: true }],
+    ['requirepass-style default user', {}, {}],
+    ['an ACL user kept in an ACL file', { username: 'app', useAclFile: true }, {}],
     [
       'CONFIG renamed as in the RP-PAM guide',
       { commandRenames: { CONFIG: 'RPPAM_CONFIG_b7d3a1' } },
+      { commandRenames: { CONFIG: 'RPPAM_CONFIG_b7d3a1' } },
     ],
-  ])('rotates with %s and survives a restart of every process', async (_name, topologyOptions) => {
-    const topology = await harness.topology(topologyOptions);
-    const backend = harness.backend();
-    await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
-    const cluster = clusterFor(
-      topology,
-      'commandRenames' in topologyOptions ? { commandRenames: topologyOptions.commandRenames } : {},
-    );
-    await reconcileCluster(cluster, controlDepsFor(backend));
-    const { runner, deps } = runnerFor(cluster, backend);
+    [
+      "the sentinels' own password rotated too",
+      { sentinelPassword: SENTINEL_PASSWORD },
+      { sentinelPasswordParameter: SENTINEL_PARAMETER, rotation: { rotateSentinelPassword: true } },
+    ],
+  ])(
+    'rotates with %s and survives a restart of every process',
+    async (_name, topologyOptions, overrides) => {
+      const topology = await harness.topology(topologyOptions);
+      const backend = harness.backend();
+      await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
+      await backend.parameters.put(SENTINEL_PARAMETER, SENTINEL_PASSWORD, { isSecure: true });
+      const cluster = clusterFor(topology, overrides);
+      await reconcileCluster(cluster, controlDepsFor(backend));
+      const { runner, deps } = runnerFor(cluster, backend);
 
-    const record = await runner.run();
-    const newPassword = (await backend.parameters.get(PASSWORD_PARAMETER))?.value ?? '';
-    await restartAll(topology);
-    await topology.waitForSentinels();
-    const probe = await probeCluster(cluster, deps);
+      const record = await runner.run();
+      const newPassword = (await backend.parameters.get(PASSWORD_PARAMETER))?.value ?? '';
+      const sentinelPassword = (await backend.parameters.get(SENTINEL_PARAMETER))?.value ?? '';
+      await restartAll(topology);
+      if (cluster.rotation.rotateSentinelPassword) topology.useSentinelPassword(sentinelPassword);
+      await topology.waitForSentinels();
+      const probe = await probeCluster(cluster, deps);
 
-    expect(record.phase).toBe('completed');
-    expect(newPassword).toMatch(/^[A-Za-z0-9\-_.~]{48}$/);
-    for (const node of topology.nodes) {
-      expect(await accepts(topology, node.port, newPassword), `new on ${node.port}`).toBe(true);
-      expect(await accepts(topology, node.port, PASSWORD), `old on ${node.port}`).toBe(false);
-    }
-    expect(probe.verdict).toMatchObject({ status: 'ok', isConfirmed: true });
-    expect((await backend.parameters.get('/test/app/url'))?.value).toContain(
-      `redis://:${newPassword}@`,
-    );
-    expect(await backend.parameters.get(`${PASSWORD_PARAMETER}/pending`)).toBeUndefined();
-    expect(await backend.parameters.get(`${PASSWORD_PARAMETER}/previous`)).toBeUndefined();
-    expect(backend.events.list({ limit: 100 }).map((e) => e.event.type)).toEqual(
-      expect.arrayContaining([
-        'redis-ha.rotation.started',
-        'redis-ha.rotation.succeeded',
-        'redis-ha.rotation.completed',
-      ]),
-    );
-    const trail =
-      JSON.stringify(await backend.state.readJournal()) +
-      JSON.stringify(backend.events.list({ limit: 100 })) +
-      deps.log.text();
-    expect(trail).not.toContain(newPassword);
-    expect(trail).not.toContain(PASSWORD);
-  });
+      expect(record.phase, record.error ?? '').toBe('completed');
+      expect(newPassword).toMatch(/^[A-Za-z0-9\-_.~]{48}$/);
+      for (const node of topology.nodes) {
+        expect(await accepts(topology, node.port, newPassword), `new on ${node.port}`).toBe(true);
+        expect(await accepts(topology, node.port, PASSWORD), `old on ${node.port}`).toBe(false);
+      }
+      if (cluster.rotation.rotateSentinelPassword) {
+        expect(sentinelPassword).not.toBe(SENTINEL_PASSWORD);
+        for (const sentinel of topology.sentinels) {
+          expect(
+            await topology.sentinelAccepts(sentinel.port, sentinelPassword),
+            `new on ${sentinel.port}`,
+          ).toBe(true);
+          expect(
+            await topology.sentinelAccepts(sentinel.port, SENTINEL_PASSWORD),
+            `old on ${sentinel.port}`,
+          ).toBe(false);
+        }
+      }
+      expect(probe.verdict).toMatchObject({ status: 'ok', isConfirmed: true });
+      expect((await backend.parameters.get('/test/app/url'))?.value).toContain(
+        `redis://:${newPassword}@`,
+      );
+      expect(await backend.parameters.list(`${PASSWORD_PARAMETER}/`)).toEqual([]);
+      expect(await backend.parameters.list(`${SENTINEL_PARAMETER}/`)).toEqual([]);
+      expect(backend.events.list({ limit: 100 }).map((e) => e.event.type)).toEqual(
+        expect.arrayContaining([
+          'redis-ha.rotation.started',
+          'redis-ha.rotation.succeeded',
+          'redis-ha.rotation.completed',
+        ]),
+      );
+      const trail =
+        JSON.stringify(await backend.state.readJournal()) +
+        JSON.stringify(backend.events.list({ limit: 100 })) +
+        deps.log.text();
+      for (const secret of [newPassword, PASSWORD, sentinelPassword, SENTINEL_PASSWORD])
+        expect(trail).not.toContain(secret);
+    },
+  );
 });
 
 describe('rotation during a failover', () => {
