@@ -138,6 +138,9 @@ export interface PlanInput {
 export function rotationPlan(cluster: SentinelCluster, input: PlanInput): string[] {
   const user = cluster.username ?? 'default';
   const config = cluster.commandRenames.CONFIG ?? 'CONFIG';
+  const sentinelToo = cluster.rotation.rotateSentinelPassword
+    ? ` ; their own password too: ACL SETUSER ${cluster.sentinelUsername ?? 'default'} >*** , SENTINEL CONFIG SET sentinel-pass ***`
+    : '';
   const refusal =
     input.status === 'ok' ? '' : input.isForced ? ' (forced)' : ' -> would refuse without --force';
   return [
