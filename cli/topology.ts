@@ -214,7 +214,7 @@ export class Topology {
       async () =>
         isAnyAnswerReady
           ? (await rawPing(processInfo.port)) !== null
-          : (await this.ping(processInfo.port, processInfo.role)) === 'PONG',
+          : await this.answersPing(this.client(processInfo.port, processInfo.role)),
       `port ${processInfo.port}`,
     );
   }
@@ -232,8 +232,8 @@ export class Topology {
       connectTimeout: 1000,
       commandTimeout: 2000,
       ...(isSentinel
-        ? this.sentinelPassword
-          ? { password: this.sentinelPassword }
+        ? (password ?? this.sentinelPassword)
+          ? { password: password ?? this.sentinelPassword }
           : {}
         : {
             password: password ?? this.options.password,
@@ -244,21 +244,8 @@ export class Topology {
     return redis;
   }
 
-  private async ping(port: number, role: 'node' | 'sentinel'): Promise<string | null> {
-    const redis = this.client(port, role);
-    try {
-      await redis.connect();
-      return (await redis.ping()) as string;
-    } catch {
-      return null;
-    } finally {
-      redis.disconnect();
-    }
-  }
-
-  /** Whether the data node on `port` accepts `password` (for the topology's user). */
-  async accepts(port: number, password: string): Promise<boolean> {
-    const redis = this.client(port, 'node', password);
+  /** Connects, PINGs and disconnects: true only for +PONG. */
+  private async answersPing(redis: Redis): Promise<boolean> {
     try {
       await redis.connect();
       return (await redis.ping()) === 'PONG';
@@ -267,6 +254,11 @@ export class Topology {
     } finally {
       redis.disconnect();
     }
+  }
+
+  /** Whether the data node on `port` accepts `password` (for the topology's user). */
+  accepts(port: number, password: string): Promise<boolean> {
+    return this.answersPing(this.client(port, 'node', password));
   }
 
   /** Log in to the sentinels with `password` from now on (after rotating it). */
@@ -275,35 +267,13 @@ export class Topology {
   }
 
   /** Whether the sentinel on `port` accepts `password`. */
-  async sentinelAccepts(port: number, password: string): Promise<boolean> {
-    const redis = new Redis({
-      port,
-      password,
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    redis.on('error', () => undefined);
-    try {
-      await redis.connect();
-      return (await redis.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      redis.disconnect();
-    }
+  sentinelAccepts(port: number, password: string): Promise<boolean> {
+    return this.answersPing(this.client(port, 'sentinel', password));
   }
 
   /** Runs one command against a node or sentinel of this topology. */
-  async call(port: number, role: 'node' | 'sentinel', ...command: string[]): Promise<unknown> {
-    const redis = this.client(port, role);
-    try {
-      await redis.connect();
-      const [name, ...args] = command;
-      return await redis.call(name as string, ...args);
-    } finally {
-      redis.disconnect();
-    }
+  call(port: number, role: 'node' | 'sentinel', ...command: string[]): Promise<unknown> {
+    return this.callWith(this.client(port, role), command);
   }
 
   private async waitForReplication(replicas: number): Promise<void> {
@@ -370,11 +340,13 @@ export class Topology {
   }
 
   /** Runs one command on a data node, logging in with `password`. */
-  async callAs(port: number, password: string, ...command: string[]): Promise<unknown> {
-    const redis = this.client(port, 'node', password);
+  callAs(port: number, password: string, ...command: string[]): Promise<unknown> {
+    return this.callWith(this.client(port, 'node', password), command);
+  }
+
+  private async callWith(redis: Redis, [name, ...args]: string[]): Promise<unknown> {
     try {
       await redis.connect();
-      const [name, ...args] = command;
       return await redis.call(name as string, ...args);
     } finally {
       redis.disconnect();
