@@ -128,7 +128,12 @@ export class Watcher {
     // Messages name the master: `master <name> ...`, `... @ <name> ...`, or `<name> ...` for +switch-master.
     if (!message.split(' ').includes(cluster.masterName)) return;
     this.options.hooks?.onSentinelEvent?.(cluster.name, sentinel, channel, message);
-    this.deps.logger.info('sentinel event', { cluster: cluster.name, sentinel, channel, message });
+    this.deps.logger.info('sentinel event', {
+      cluster: cluster.name,
+      sentinel,
+      channel,
+      payload: message,
+    });
     this.schedule(cluster);
   }
 

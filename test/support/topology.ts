@@ -172,6 +172,29 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/** Starts the real CLI as a long-running child process (`watch`); stop it with `stop()`. */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/redis-ha.ts', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const closed = new Promise<CliRun>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return {
+    output: () => ({ stdout, stderr }),
+    /** Sends SIGINT (Ctrl-C) and waits for the process to end. */
+    stop: () => {
+      child.kill('SIGINT');
+      return closed;
+    },
+  };
+}
+
 /** Runs the real CLI (`bin/redis-ha.ts`) as a child process, as a user would. */
 export function runCli(
   args: readonly string[],

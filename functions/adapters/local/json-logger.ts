@@ -30,8 +30,8 @@ export class JsonLogger implements Logger {
     fields?: Record<string, unknown>,
   ): void {
     if (RANK[level] < RANK[this.level]) return;
-    this.write(
-      `${JSON.stringify({ level: level.toUpperCase(), timestamp: new Date().toISOString(), message, ...this.base, ...fields })}\n`,
-    );
+    const core = { level: level.toUpperCase(), timestamp: new Date().toISOString(), message };
+    // Core keys come first and win: a field named `message` must not replace the log message.
+    this.write(`${JSON.stringify({ ...core, ...this.base, ...fields, ...core })}\n`);
   }
 }
