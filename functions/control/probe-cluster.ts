@@ -11,6 +11,8 @@ import { chooseCandidate, decideVerdict, type Verdict } from '../core/verdict';
 export interface ClusterCredentials {
   readonly dataPassword?: string;
   readonly dataPasswordVersion: number;
+  /** Version of the sentinels' password (0 when none): a change means resubscribing. */
+  readonly sentinelPasswordVersion?: number;
   readonly sentinelPassword?: string;
 }
 
@@ -46,6 +48,7 @@ export async function loadCredentials(
   return {
     ...(data ? { dataPassword: data.value } : {}),
     dataPasswordVersion: data?.version ?? 0,
+    sentinelPasswordVersion: sentinel?.version ?? 0,
     ...(sentinel ? { sentinelPassword: sentinel.value } : {}),
   };
 }

@@ -50,7 +50,10 @@ interface ClusterLoop {
 
 export class Watcher {
   private readonly loops = new Map<string, ClusterLoop>();
-  private readonly subscriptions: SentinelSubscription[] = [];
+  private readonly subscriptions = new Map<
+    string,
+    { readonly version: number; readonly subscriptions: readonly SentinelSubscription[] }
+  >();
   private timer: NodeJS.Timeout | undefined;
   private isStopped = false;
   private tickRunning: Promise<void> | null = null;
@@ -64,40 +67,66 @@ export class Watcher {
   async start(): Promise<void> {
     for (const cluster of this.inventory.clusters) {
       this.loops.set(cluster.name, { running: null, isPending: false });
-      const credentials = await loadCredentials(cluster, this.deps.parameters);
-      const options = sentinelConnection(cluster, credentials.sentinelPassword);
-      for (const endpoint of sentinelEndpoints(cluster)) {
-        const sentinel = formatEndpoint(endpoint);
-        this.subscriptions.push(
-          this.deps.gateway.subscribe(endpoint, options, {
-            onEvent: (channel, message) =>
-              this.onSentinelEvent(cluster, sentinel, channel, message),
-            onConnected: () => {
-              this.options.hooks?.onSubscription?.(cluster.name, sentinel, true);
-              this.schedule(cluster);
-            },
-            onDisconnected: (detail) => {
-              this.options.hooks?.onSubscription?.(cluster.name, sentinel, false);
-              this.deps.logger.warn('sentinel subscription lost', {
-                cluster: cluster.name,
-                sentinel,
-                detail,
-              });
-            },
-          }),
-        );
-      }
+      await this.subscribe(cluster);
       this.schedule(cluster);
     }
     this.timer = setInterval(() => this.tick(), this.options.probeIntervalMs);
     this.options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
   }
 
+  /** Subscribes to the cluster's sentinels with the sentinel password as stored now. */
+  private async subscribe(cluster: SentinelCluster): Promise<void> {
+    const credentials = await loadCredentials(cluster, this.deps.parameters);
+    const options = sentinelConnection(cluster, credentials.sentinelPassword);
+    const subscriptions = sentinelEndpoints(cluster).map((endpoint) => {
+      const sentinel = formatEndpoint(endpoint);
+      return this.deps.gateway.subscribe(endpoint, options, {
+        onEvent: (channel, message) => this.onSentinelEvent(cluster, sentinel, channel, message),
+        onConnected: () => {
+          this.options.hooks?.onSubscription?.(cluster.name, sentinel, true);
+          this.schedule(cluster);
+        },
+        onDisconnected: (detail) => {
+          this.options.hooks?.onSubscription?.(cluster.name, sentinel, false);
+          this.deps.logger.warn('sentinel subscription lost', {
+            cluster: cluster.name,
+            sentinel,
+            detail,
+          });
+        },
+      });
+    });
+    this.subscriptions.set(cluster.name, {
+      version: credentials.sentinelPasswordVersion ?? 0,
+      subscriptions,
+    });
+  }
+
+  /**
+   * A subscription re-authenticates with the password it was created with whenever it
+   * reconnects: after the sentinels' password rotates, subscribe again with the new one.
+   */
+  private async refreshSubscriptions(): Promise<void> {
+    for (const cluster of this.inventory.clusters) {
+      if (!cluster.sentinelPasswordParameter || this.isStopped) continue;
+      const current = this.subscriptions.get(cluster.name);
+      const { sentinelPasswordVersion = 0 } = await loadCredentials(cluster, this.deps.parameters);
+      if (!current || current.version === sentinelPasswordVersion) continue;
+      await Promise.all(current.subscriptions.map((s) => s.close()));
+      await this.subscribe(cluster);
+      this.deps.logger.info('resubscribed with the rotated sentinel password', {
+        cluster: cluster.name,
+      });
+    }
+  }
+
   async stop(): Promise<void> {
     if (this.isStopped) return;
     this.isStopped = true;
     clearInterval(this.timer);
-    await Promise.all(this.subscriptions.map((s) => s.close()));
+    await Promise.all(
+      [...this.subscriptions.values()].flatMap((c) => c.subscriptions.map((s) => s.close())),
+    );
     await Promise.all([...this.loops.values()].map((loop) => loop.running));
     await this.tickRunning;
   }
@@ -112,8 +141,9 @@ export class Watcher {
   private tick(): void {
     for (const cluster of this.inventory.clusters) this.schedule(cluster);
     const onTick = this.options.hooks?.onTick;
-    if (!onTick || this.tickRunning) return;
-    this.tickRunning = onTick()
+    if (this.tickRunning) return;
+    this.tickRunning = Promise.all([this.refreshSubscriptions(), onTick?.()])
+      .then(() => undefined)
       .catch((error: unknown) => this.deps.logger.error('tick failed', { error: String(error) }))
       .finally(() => (this.tickRunning = null));
   }

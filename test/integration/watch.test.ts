@@ -3,7 +3,9 @@
 // reconnected with backoff.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Watcher } from '../../functions/control/watcher';
+import { runnerFor } from '../support/rotation';
 import {
+  clusterFor,
   controlDepsFor,
   eventually,
   Harness,
@@ -96,5 +98,49 @@ describe('watch', () => {
       20_000,
     );
     expect(transitions.slice(0, 3)).toEqual([true, false, true]);
+  });
+
+  it('resubscribes with a rotated sentinel password, so a restarted sentinel is heard again', async () => {
+    const sentinelPassword = 'Watch-Sentinel-Pw-0f1e2d3c';
+    const topology = await harness.topology({ sentinelPassword });
+    const backend = harness.backend();
+    await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
+    await backend.parameters.put('/test/sentinel/password', sentinelPassword, { isSecure: true });
+    const overrides = {
+      sentinelPasswordParameter: '/test/sentinel/password',
+      rotation: { rotateSentinelPassword: true },
+    };
+    const sentinel = topology.sentinels[0];
+    const replica = topology.nodes[1];
+    if (!sentinel || !replica) throw new Error('topology incomplete');
+    const address = `127.0.0.1:${sentinel.port}`;
+    const heard: string[] = [];
+    const deps = controlDepsFor(backend);
+    const watcher = new Watcher(inventoryFor(topology, overrides), deps, {
+      probeIntervalMs: 200,
+      hooks: { onSentinelEvent: (_c, s, channel) => s === address && heard.push(channel) },
+    });
+    watchers.push(watcher);
+    await watcher.start();
+    const { runner } = runnerFor(clusterFor(topology, overrides), backend, { gracePeriodMs: 100 });
+
+    const record = await runner.run();
+    await eventually(
+      async () => deps.log.text().includes('resubscribed with the rotated sentinel password'),
+      'resubscription',
+    );
+    topology.useSentinelPassword(
+      (await backend.parameters.get('/test/sentinel/password'))?.value ?? '',
+    );
+    await topology.restartWith(sentinel);
+    await topology.waitForSentinels();
+    await topology.kill(replica);
+
+    expect(record.phase).toBe('completed');
+    await eventually(
+      async () => heard.includes('+sdown'),
+      'an event from the restarted sentinel',
+      20_000,
+    );
   });
 });
