@@ -193,6 +193,8 @@ export class RotationRunner {
         const message = redact(error instanceof Error ? error.message : String(error), [
           secrets?.newPassword,
           secrets?.oldPassword,
+          secrets?.sentinel?.newPassword,
+          secrets?.sentinel?.oldPassword,
         ]);
         await this.journal(record, nextPhaseOrSelf(phase), 'failed', message);
         this.deps.logger.error('rotation step failed', {
@@ -212,6 +214,11 @@ export class RotationRunner {
             'ROTATION_FAILED',
             `rotation of ${this.cluster.name} failed at ${phase}: ${message}; run it again to resume`,
           );
+        }
+        if (phase === 'started') {
+          // Nothing reached Redis yet: drop whatever was stored and close the rotation.
+          record = await this.closeRolledBack({ ...record, error: message }, []);
+          continue;
         }
         record = await this.save({ ...record, phase: 'rolling-back', error: message });
       }
@@ -339,6 +346,13 @@ export class RotationRunner {
     const nodes = await this.steps.nodes(record.nodes, secrets.oldPassword);
     const { skipped, unreverted } = await this.steps.revert(nodes, secrets);
     if (unreverted.length > 0) throw new RedisHaError('ROLLBACK_INCOMPLETE', unreverted.join('; '));
+    return this.closeRolledBack(record, skipped);
+  }
+
+  private async closeRolledBack(
+    record: RotationRecord,
+    skipped: readonly string[],
+  ): Promise<RotationRecord> {
     await this.deleteInFlightCopies();
     const done = await this.save({ ...record, phase: 'rolled-back', completedAt: this.now() });
     await this.journal(

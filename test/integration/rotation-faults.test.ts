@@ -164,6 +164,19 @@ describe('rotation faults', () => {
     expect(await ownBackend.state.getLock('test')).toBeUndefined();
   });
 
+  it('closes a forced rotation whose password parameter is missing, without touching Redis', async () => {
+    const empty = harness.backend();
+    const { runner } = runnerFor(clusterFor(topology), empty, { isForced: true });
+
+    const result = await runner.run();
+
+    expect(result.phase).toBe('rolled-back');
+    expect(result.error).toMatch(/parameter \/test\/redis\/password is not set/);
+    expect(await empty.state.getLock('test')).toBeUndefined();
+    expect(await empty.parameters.list('/test/')).toEqual([]);
+    expect(await storedPasswordWorksEverywhere()).toBe(true);
+  });
+
   it('lets watch finish a rotation whose grace period ended, and start one that is due', async () => {
     const published = await cli(['rotate', 'test', '--grace', '500ms', '--no-wait']);
     const afterPublish = await record();
