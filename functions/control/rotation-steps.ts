@@ -98,17 +98,19 @@ export class RotationSteps {
    * each other with `sentinelPassword` when the sentinels' own password rotates too.
    */
   async pointSentinelsAt(password: string, sentinelPassword?: string): Promise<void> {
+    const login = await this.sentinelPasswords();
     for (const sentinel of this.sentinels())
-      await this.pointSentinelAt(sentinel, password, sentinelPassword);
+      await this.pointSentinelAt(sentinel, login, password, sentinelPassword);
   }
 
   private async pointSentinelAt(
     sentinel: Endpoint,
+    login: readonly (string | undefined)[],
     password: string,
     sentinelPassword?: string,
   ): Promise<void> {
     const name = this.cluster.masterName;
-    await this.onSentinel(sentinel, await this.sentinelPasswords(), [
+    await this.onSentinel(sentinel, login, [
       ['SENTINEL', 'SET', name, 'auth-pass', password],
       ...(this.cluster.username
         ? [['SENTINEL', 'SET', name, 'auth-user', this.cluster.username]]
@@ -196,8 +198,9 @@ export class RotationSteps {
         (isUnreachable(error) ? skipped : unreverted).push(text);
       }
     };
+    const login = await this.sentinelPasswords();
     for (const sentinel of this.sentinels()) {
-      await attempt(() => this.pointSentinelAt(sentinel, oldPassword, pair?.oldPassword));
+      await attempt(() => this.pointSentinelAt(sentinel, login, oldPassword, pair?.oldPassword));
       if (pair) {
         await attempt(() =>
           this.onSentinel(
