@@ -1,5 +1,5 @@
 // What every command needs: the inventory, the local backend, and the wired control deps.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { JsonLogger, type LogLevel } from '../functions/adapters/local/json-logger';
 import {
@@ -25,6 +25,8 @@ export interface GlobalOptions {
   readonly inventory: string;
   readonly store: string;
   readonly logLevel: LogLevel;
+  /** REDIS_HA_LOCAL_KEY from the command's environment (not necessarily process.env). */
+  readonly localKey: string | undefined;
 }
 
 export const DEFAULT_INVENTORY = 'redis-ha.yaml';
@@ -45,25 +47,58 @@ export function globalOptions(
     inventory: String(values.inventory ?? env.REDIS_HA_INVENTORY ?? DEFAULT_INVENTORY),
     store: String(values.store ?? env.REDIS_HA_STORE ?? DEFAULT_STORE),
     logLevel: logLevel as LogLevel,
+    localKey: env.REDIS_HA_LOCAL_KEY,
   };
 }
 
+/**
+ * Reads and validates the inventory; then (I/O, so here and not in the pure core) checks that
+ * every TLS CA file it names exists. Every problem comes back at once, with its path.
+ */
 export function loadInventory(path: string): Inventory {
-  const file = resolve(path);
-  if (!existsSync(file)) {
+  const result = parseInventory(readInventoryText(path));
+  if (!result.ok) throw invalidInventory(path, result.errors);
+  const fileErrors = result.inventory.clusters.flatMap((cluster, index) => {
+    const caFile = cluster.tls?.enabled ? cluster.tls.caFile : undefined;
+    const problem = caFile === undefined ? undefined : fileProblem(caFile);
+    return problem ? [`clusters[${index}].tls.caFile: ${JSON.stringify(caFile)} ${problem}`] : [];
+  });
+  if (fileErrors.length > 0) throw invalidInventory(path, fileErrors);
+  return result.inventory;
+}
+
+function readInventoryText(path: string): string {
+  const problem = fileProblem(path);
+  if (problem)
     throw new CliError(
       ExitCode.noInput,
-      `inventory ${path} not found (give one with --inventory or REDIS_HA_INVENTORY)`,
+      `inventory ${path} ${problem} (give one with --inventory or REDIS_HA_INVENTORY)`,
     );
-  }
-  const result = parseInventory(readFileSync(file, 'utf8'));
-  if (!result.ok) {
+  try {
+    return readFileSync(resolve(path), 'utf8');
+  } catch (error) {
     throw new CliError(
-      ExitCode.dataError,
-      `inventory ${path} is invalid:\n${result.errors.map((e) => `  ${e}`).join('\n')}`,
+      ExitCode.noInput,
+      `inventory ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
     );
   }
-  return result.inventory;
+}
+
+/** Why `path` is not a readable regular file ("not found", "is a directory"), or undefined. */
+function fileProblem(path: string): string | undefined {
+  try {
+    return statSync(resolve(path)).isFile() ? undefined : 'is not a file (a directory?)';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'not found' : `cannot be read (${code})`;
+  }
+}
+
+function invalidInventory(path: string, errors: readonly string[]): CliError {
+  return new CliError(
+    ExitCode.dataError,
+    `inventory ${path} is invalid:\n${errors.map((e) => `  ${e}`).join('\n')}`,
+  );
 }
 
 export function selectClusters(inventory: Inventory, names: readonly string[]): SentinelCluster[] {
@@ -79,11 +114,31 @@ export function selectClusters(inventory: Inventory, names: readonly string[]): 
   return inventory.clusters.filter((c) => names.includes(c.name));
 }
 
+/** The local store for a command that writes; creates a brand-new one on first use. */
 export function openBackend(
   options: GlobalOptions,
   onPublish?: (event: CloudEvent) => void,
 ): LocalBackend {
-  return openLocalBackend(resolve(options.store), onPublish ? { onPublish } : {});
+  return openLocalBackend(resolve(options.store), {
+    envKey: options.localKey,
+    ...(onPublish ? { onPublish } : {}),
+  });
+}
+
+/**
+ * The local store for a command that only reads: never writes a byte, so it works on a
+ * read-only store; a store that does not exist reads as empty, and stderr says so.
+ */
+export function openBackendForReading(options: GlobalOptions, io: Io): LocalBackend {
+  const backend = openLocalBackend(resolve(options.store), {
+    envKey: options.localKey,
+    isReadOnly: true,
+  });
+  if (backend.isMissing)
+    io.stderr(
+      `redis-ha: store ${options.store} does not exist yet: nothing is stored (check --store or REDIS_HA_STORE)\n`,
+    );
+  return backend;
 }
 
 export function controlDeps(

@@ -1,5 +1,6 @@
 // Exit codes of the `redis-ha` CLI. Probe-style commands follow the monitoring-plugin
-// convention (0 ok, 1 degraded, 2 critical); errors use sysexits.h numbers.
+// convention (0 ok, 1 degraded, 2 critical); errors use sysexits.h numbers, one class each, so
+// a script can tell bad input from a broken store from a bug (70 is for bugs only).
 
 export const ExitCode = {
   ok: 0,
@@ -9,16 +10,38 @@ export const ExitCode = {
   usage: 64,
   /** Invalid input data: the inventory failed validation, unknown cluster. */
   dataError: 65,
-  /** A file named on the command line does not exist. */
+  /** The inventory file is missing, not a file (a directory), or unreadable. */
   noInput: 66,
   /** A required program (redis-server) is missing. */
   unavailable: 69,
   /** A bug or an unexpected failure. */
   software: 70,
-  /** Try again later: the cluster is locked by another rotation. */
+  /** The local store cannot be used: corrupt, its data gone, a file where a folder should be. */
+  ioError: 74,
+  /** Try again later: the cluster is locked by another rotation, or the store is busy. */
   tempFail: 75,
+  /** The store (or a file in it) may not be read, or may not be written by a command that writes. */
+  noPermission: 77,
+  /** The store key is bad: REDIS_HA_LOCAL_KEY malformed, secret.key missing or not the right key. */
+  config: 78,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** One line per exit code, as `--help` and the README print them. */
+export const EXIT_CODE_MEANINGS: Readonly<Record<ExitCode, string>> = {
+  0: 'ok',
+  1: 'worst verdict degraded',
+  2: 'worst verdict critical',
+  64: 'bad usage: unknown command or option, bad value',
+  65: 'invalid inventory, unknown cluster',
+  66: 'inventory file missing, not a file, or unreadable',
+  69: 'redis-server missing (sandbox)',
+  70: 'internal error (a bug)',
+  74: 'store unusable: corrupt, its database gone or empty, store path is a file',
+  75: 'busy: cluster locked by a rotation, or store locked',
+  77: 'store not readable, or not writable for a command that writes',
+  78: 'store key: bad REDIS_HA_LOCAL_KEY, secret.key missing or wrong',
+};
 
 /** An error that ends the command with a message and a chosen exit code. */
 export class CliError extends Error {

@@ -1,10 +1,16 @@
 // The `redis-ha` command line: parses arguments, dispatches to a command, maps errors to exit
 // codes. Testable in-process: `run(argv, io)` returns the exit code instead of exiting.
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { parseDurationMs } from '../functions/core/duration';
 import { InventorySchema } from '../functions/core/inventory';
 import { RedisHaError } from '../functions/core/errors';
+import {
+  StoreError,
+  StoreFault,
+  sqliteCode,
+  storeErrorFrom,
+} from '../functions/adapters/local/store-error';
+import { commandUsage, globalUsage, parseCommandLine } from './command-table';
 import { eventsCommand } from './commands/events';
 import { paramsCommand } from './commands/params';
 import { probeCommand } from './commands/probe';
@@ -15,69 +21,22 @@ import { watchCommand } from './commands/watch';
 import { globalOptions, loadInventory, type Io } from './context';
 import { CliError, ExitCode } from './exit-codes';
 
-export const USAGE = `Usage: redis-ha <command> [options]
+/** `redis-ha --help`, generated from the command table. */
+export const USAGE = globalUsage();
 
-Commands:
-  probe [cluster...]          probe now, act on transitions; exit 0 ok, 1 degraded, 2 critical
-  watch                       subscribe to sentinels and keep everything up to date (long-running)
-  status                      last known state of every cluster (no probing)
-  params get <name>           print a parameter (secure values masked unless --reveal)
-  params put <name> [value]   write a parameter (value from stdin when omitted; --secure)
-  params list [prefix]        list parameters (secure values masked unless --reveal)
-  events                      print the event log (--follow to keep tailing)
-  validate                    check the inventory and print every problem
-  schema                      print the inventory's JSON Schema
-  rotate <cluster>            rotate the Redis password with zero downtime
-                              (--grace 30s, --force, --dry-run, --no-wait)
-  rotations [cluster...]      rotation state and journal (the audit trail; no secrets)
-  sandbox                     start a real topology, fail its master over, show the timeline
-
-Options:
-  -i, --inventory <file>      inventory file (default redis-ha.yaml, or REDIS_HA_INVENTORY)
-      --store <dir>           local backend folder (default .redis-ha, or REDIS_HA_STORE)
-      --log-level <level>     info | warn | error | silent (logs are JSON lines on stderr)
-      --json                  machine-readable output
-  -h, --help                  this text
-
-Exit codes: 0 ok, 1 degraded, 2 critical, 64 bad usage, 65 invalid inventory or unknown
-cluster, 66 file not found, 69 redis-server missing, 70 internal error, 75 cluster locked.
-rotate: 0 done, 1 refused or rolled back (old password still the only one), 2 failed after
-publishing (run it again to resume), 75 already rotating.
-`;
-
-const OPTIONS = {
-  inventory: { type: 'string', short: 'i' },
-  store: { type: 'string' },
-  'log-level': { type: 'string' },
-  json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-  'read-only': { type: 'boolean', default: false },
-  secure: { type: 'boolean', default: false },
-  reveal: { type: 'boolean', default: false },
-  cluster: { type: 'string' },
-  limit: { type: 'string' },
-  follow: { type: 'boolean', short: 'f', default: false },
-  interval: { type: 'string' },
-  grace: { type: 'string' },
-  force: { type: 'boolean', default: false },
-  'dry-run': { type: 'boolean', default: false },
-  'no-wait': { type: 'boolean', default: false },
-} as const;
-
-/** Which options each command accepts besides the global ones. */
-const COMMAND_OPTIONS: Record<string, readonly string[]> = {
-  probe: ['read-only'],
-  watch: ['interval'],
-  status: [],
-  params: ['secure', 'reveal'],
-  events: ['cluster', 'limit', 'follow'],
-  validate: [],
-  schema: [],
-  rotate: ['grace', 'force', 'dry-run', 'no-wait'],
-  rotations: [],
-  sandbox: [],
+/** Which exit-code class each store fault belongs to. */
+const STORE_EXIT_CODES: Readonly<Record<StoreFault, ExitCode>> = {
+  [StoreFault.notADirectory]: ExitCode.ioError,
+  [StoreFault.dataMissing]: ExitCode.ioError,
+  [StoreFault.corrupt]: ExitCode.ioError,
+  [StoreFault.io]: ExitCode.ioError,
+  [StoreFault.unreadable]: ExitCode.noPermission,
+  [StoreFault.notWritable]: ExitCode.noPermission,
+  [StoreFault.busy]: ExitCode.tempFail,
+  [StoreFault.keyInvalid]: ExitCode.config,
+  [StoreFault.keyMissing]: ExitCode.config,
+  [StoreFault.keyWrong]: ExitCode.config,
 };
-const GLOBAL_OPTIONS = ['inventory', 'store', 'log-level', 'json', 'help'];
 
 export async function run(
   argv: readonly string[],
@@ -91,6 +50,17 @@ export async function run(
       io.stderr(`redis-ha: ${error.message}\n`);
       return error.exitCode;
     }
+    // A SQLite failure after the store opened (disk full, lock held too long, read-only file).
+    const storeError =
+      error instanceof StoreError
+        ? error
+        : sqliteCode(error) !== undefined
+          ? storeErrorFrom(error, 'the local store', true)
+          : undefined;
+    if (storeError) {
+      io.stderr(`redis-ha: ${storeError.message}\n`);
+      return STORE_EXIT_CODES[storeError.fault];
+    }
     if (error instanceof RedisHaError && error.code === 'REDIS_SERVER_MISSING') {
       io.stderr(`redis-ha: ${error.message}\n`);
       return ExitCode.unavailable;
@@ -103,30 +73,16 @@ export async function run(
 }
 
 async function dispatch(argv: readonly string[], io: Io, signal: AbortSignal): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new CliError(
-      ExitCode.usage,
-      `${error instanceof Error ? error.message : String(error)} (see redis-ha --help)`,
-    );
-  }
-  const { values, positionals } = parsed;
-  const [command, ...args] = positionals;
-  if (values.help || !command) {
+  const { command: spec, args, values } = parseCommandLine(argv);
+  if (!spec) {
     io.stdout(USAGE);
-    return command || values.help ? ExitCode.ok : ExitCode.usage;
+    return values.help ? ExitCode.ok : ExitCode.usage;
   }
-  const allowed = COMMAND_OPTIONS[command];
-  if (!allowed)
-    throw new CliError(ExitCode.usage, `unknown command "${command}" (see redis-ha --help)`);
-  for (const [key, value] of Object.entries(values)) {
-    const isSet = value !== undefined && value !== false;
-    if (isSet && !GLOBAL_OPTIONS.includes(key) && !allowed.includes(key)) {
-      throw new CliError(ExitCode.usage, `${command}: option --${key} does not apply`);
-    }
+  if (values.help) {
+    io.stdout(commandUsage(spec));
+    return ExitCode.ok;
   }
+  const command = spec.name;
   const options = globalOptions(values, io.env);
   const json = values.json ?? false;
   const noArgs = () => {
@@ -192,6 +148,9 @@ async function dispatch(argv: readonly string[], io: Io, signal: AbortSignal): P
     case 'rotate': {
       if (args.length > 1)
         throw new CliError(ExitCode.usage, `rotate: expected one cluster, got ${args.length}`);
+      // Merge note: --abort is parsed and documented here; its runner lives on another branch.
+      if (values.abort)
+        throw new CliError(ExitCode.usage, 'rotate --abort: not available in this build');
       const gracePeriodMs = values.grace === undefined ? undefined : parseDurationMs(values.grace);
       if (values.grace !== undefined && gracePeriodMs === undefined) {
         throw new CliError(

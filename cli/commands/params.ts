@@ -1,7 +1,8 @@
 // `redis-ha params get|put|list`: the local parameter store. Secure values are masked unless
 // --reveal is given; `put` reads the value from stdin when it is not an argument, so that a
 // password need not appear in shell history or the process list.
-import { openBackend, type GlobalOptions, type Io } from '../context';
+import { parameterNameProblem } from '../../functions/core/parameter-name';
+import { openBackend, openBackendForReading, type GlobalOptions, type Io } from '../context';
 import { CliError, ExitCode } from '../exit-codes';
 import { MASK, table } from '../format';
 
@@ -12,7 +13,27 @@ export async function paramsCommand(
   io: Io,
 ): Promise<ExitCode> {
   const [action, name, value] = args;
-  const backend = openBackend(options);
+  if (action !== 'get' && action !== 'put' && action !== 'list')
+    throw new CliError(
+      ExitCode.usage,
+      `params: expected get, put or list, got ${action ? `"${action}"` : 'nothing'}`,
+    );
+  if (!name && action !== 'list')
+    throw new CliError(ExitCode.usage, `params ${action}: expected a parameter name`);
+  const nameProblem = action === 'put' && name ? parameterNameProblem(name) : undefined;
+  // The name is not echoed: a swapped name and value would print the value.
+  if (nameProblem)
+    throw new CliError(
+      ExitCode.dataError,
+      `params put: not a Parameter Store name: ${nameProblem.replace(/^"(?:[^"\\]|\\.)*": /, '')}`,
+    );
+  if (args.length > (action === 'put' ? 3 : 2))
+    throw new CliError(
+      ExitCode.usage,
+      `params ${action}: too many arguments (quote a value with spaces, or give it on stdin)`,
+    );
+  // Only put writes: get and list work on a read-only store and never create one.
+  const backend = action === 'put' ? openBackend(options) : openBackendForReading(options, io);
   const shown = (v: string, isSecure: boolean) => (isSecure && !flags.reveal ? MASK : v);
   try {
     switch (action) {

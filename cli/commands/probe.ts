@@ -11,6 +11,7 @@ import {
   controlDeps,
   loadInventory,
   openBackend,
+  openBackendForReading,
   selectClusters,
   type GlobalOptions,
   type Io,
@@ -36,7 +37,7 @@ export async function probeCommand(
   io: Io,
 ): Promise<ExitCode> {
   const clusters = selectClusters(loadInventory(options.inventory), names);
-  const backend = openBackend(options);
+  const backend = flags.readOnly ? openBackendForReading(options, io) : openBackend(options);
   try {
     const deps = controlDeps(backend, options, io);
     const reports = await mapWithLimit(clusters, PROBE_CONCURRENCY, (cluster) =>

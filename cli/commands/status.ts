@@ -1,6 +1,6 @@
 // `redis-ha status`: what redis-ha last committed for each cluster (no probing).
 import { formatEndpoint } from '../../functions/core/endpoint';
-import { loadInventory, openBackend, type GlobalOptions, type Io } from '../context';
+import { loadInventory, openBackendForReading, type GlobalOptions, type Io } from '../context';
 import { ExitCode } from '../exit-codes';
 import { table } from '../format';
 
@@ -10,7 +10,7 @@ export async function statusCommand(
   io: Io,
 ): Promise<ExitCode> {
   const inventory = loadInventory(options.inventory);
-  const backend = openBackend(options);
+  const backend = openBackendForReading(options, io);
   try {
     const states = new Map((await backend.state.listClusterStates()).map((s) => [s.cluster, s]));
     const rows = await Promise.all(

@@ -5,17 +5,45 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { parseDurationMs } from './duration';
 import { parseEndpoint, type Endpoint } from './endpoint';
-import { unknownPlaceholders } from './template';
+import { parameterNameProblem } from './parameter-name';
+import { templateProblems } from './template';
 
-const PARAMETER_NAME = /^\/?[A-Za-z0-9_.\-/]{1,1011}$/;
+const HOST_AND_DIGITS = /^(.+):(\d+)$/;
 
-const endpointText = z
-  .string({ error: 'expected host:port' })
-  .refine((text) => parseEndpoint(text) !== undefined, { error: 'expected host:port' });
+const endpointText = z.string({ error: 'expected host:port' }).superRefine((text, ctx) => {
+  if (parseEndpoint(text) !== undefined) return;
+  const port = Number(HOST_AND_DIGITS.exec(text.trim())?.[2] ?? Number.NaN);
+  ctx.addIssue({
+    code: 'custom',
+    message:
+      Number.isInteger(port) && (port < 1 || port > 65535)
+        ? `${JSON.stringify(text)}: port must be 1-65535`
+        : `${JSON.stringify(text)}: expected host:port`,
+  });
+});
 
-const parameterName = z
-  .string({ error: 'expected a parameter name' })
-  .regex(PARAMETER_NAME, { error: 'expected a parameter name of letters, digits and _ . - /' });
+/** A Parameter Store name (so an inventory that works locally also deploys to SSM). */
+const parameterName = z.string({ error: 'expected a parameter name' }).superRefine((name, ctx) => {
+  const problem = parameterNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** A parameter that rotation keeps `<name>/pending` and `<name>/previous` copies beside. */
+const passwordParameterName = parameterName.superRefine((name, ctx) => {
+  if (parameterNameProblem(name)) return;
+  const copyProblem = parameterNameProblem(`${name}/previous`);
+  const quoted = JSON.stringify(name);
+  if (!name.startsWith('/'))
+    ctx.addIssue({
+      code: 'custom',
+      message: `${quoted}: must start with / (rotation keeps ${name}/pending and ${name}/previous beside it)`,
+    });
+  else if (copyProblem)
+    ctx.addIssue({
+      code: 'custom',
+      message: `${quoted}: no room for rotation's ${name}/previous copy: ${copyProblem.replace(/^"[^"]*": /, '')}`,
+    });
+});
 
 const duration = z
   .string({ error: 'expected a duration such as 30s, 5m or 1h' })
@@ -27,12 +55,7 @@ const template = z
   .string({ error: 'expected a template string' })
   .min(1)
   .superRefine((text, ctx) => {
-    for (const name of unknownPlaceholders(text)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `unknown placeholder {{${name}}}; known: host, port, password, tls, masterName, sentinels`,
-      });
-    }
+    for (const message of templateProblems(text)) ctx.addIssue({ code: 'custom', message });
   });
 
 /** Characters a rotation may never put in a password: they break connection strings. */
@@ -106,11 +129,11 @@ export const SentinelClusterSchema = z
         error: 'expected the master name the sentinels monitor (letters, digits, _ . -)',
       }),
     /** Parameter that holds the data nodes' password. */
-    passwordParameter: parameterName,
+    passwordParameter: passwordParameterName,
     /** ACL user that redis-ha and the platforms log in as; `default` when absent. */
     username: z.string().min(1).optional(),
     /** Parameter that holds the sentinels' own password, when they have one. */
-    sentinelPasswordParameter: parameterName.optional(),
+    sentinelPasswordParameter: passwordParameterName.optional(),
     /** ACL user for the sentinels, when they use one. */
     sentinelUsername: z.string().min(1).optional(),
     tls: TlsSchema.optional(),
@@ -121,11 +144,14 @@ export const SentinelClusterSchema = z
     thresholds: ThresholdsSchema.prefault({}),
     timeouts: TimeoutsSchema.prefault({}),
     /** Parameter name -> template; rewritten when the master or the password changes. */
-    platformParameters: z.record(parameterName, template).default({}),
+    platformParameters: z.record(z.string(), template).default({}),
     rotation: RotationSchema,
   })
   .superRefine((cluster, ctx) => {
     for (const name of Object.keys(cluster.platformParameters)) {
+      const nameProblem = parameterNameProblem(name);
+      if (nameProblem)
+        ctx.addIssue({ code: 'custom', path: ['platformParameters', name], message: nameProblem });
       const reserved = [cluster.passwordParameter, cluster.sentinelPasswordParameter];
       const isInFlightCopy = reserved.some((r) => r && name.startsWith(`${r}/`));
       if (reserved.includes(name) || isInFlightCopy) {
@@ -150,7 +176,9 @@ export const InventorySchema = z
   .strictObject({
     /** Seconds between two full probes in `watch`. */
     probeIntervalSeconds: z.number().int().positive().max(3600).default(10),
-    clusters: z.array(SentinelClusterSchema),
+    clusters: z
+      .array(SentinelClusterSchema, { error: 'expected a list of clusters' })
+      .min(1, { error: 'expected at least one cluster' }),
   })
   .superRefine((inventory, ctx) => {
     const seen = new Map<string, number>();
@@ -211,6 +239,7 @@ export function parseInventory(text: string): InventoryResult {
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys')
     return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_key') return issue.issues.map((inner) => inner.message).join('; ');
   return issue.message;
 }
 

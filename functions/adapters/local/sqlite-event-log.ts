@@ -26,6 +26,14 @@ export class SqliteEventLog implements EventBus {
     this.onPublish?.(event);
   }
 
+  /** The clusters (event subjects) the log holds events for, sorted. */
+  subjects(): string[] {
+    const rows = this.db.prepare('SELECT DISTINCT subject FROM events ORDER BY subject').all() as {
+      subject: string;
+    }[];
+    return rows.map((row) => row.subject);
+  }
+
   /** Events after `afterSeq`, oldest first; optionally one cluster's only. */
   list(options: { afterSeq?: number; cluster?: string; limit?: number } = {}): LoggedEvent[] {
     const rows = this.db
