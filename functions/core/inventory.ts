@@ -5,7 +5,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { parseDurationMs } from './duration';
 import { parseEndpoint, type Endpoint } from './endpoint';
-import { parameterNameProblem } from './parameter-name';
+import { MAX_PARAMETER_NAME_CHARS, parameterNameProblem } from './parameter-name';
 import { templateProblems } from './template';
 
 const HOST_AND_DIGITS = /^(.+):(\d+)$/;
@@ -22,6 +22,12 @@ const endpointText = z.string({ error: 'expected host:port' }).superRefine((text
   });
 });
 
+/** For editors: the JSON Schema cannot run the checks below, but can hint at the alphabet. */
+const PARAMETER_NAME_HINT = {
+  pattern: '^[A-Za-z0-9_.\\-/]+$',
+  maxLength: MAX_PARAMETER_NAME_CHARS,
+} as const;
+
 /** A Parameter Store name (so an inventory that works locally also deploys to SSM). */
 const parameterName = z.string({ error: 'expected a parameter name' }).superRefine((name, ctx) => {
   const problem = parameterNameProblem(name);
@@ -29,21 +35,23 @@ const parameterName = z.string({ error: 'expected a parameter name' }).superRefi
 });
 
 /** A parameter that rotation keeps `<name>/pending` and `<name>/previous` copies beside. */
-const passwordParameterName = parameterName.superRefine((name, ctx) => {
-  if (parameterNameProblem(name)) return;
-  const copyProblem = parameterNameProblem(`${name}/previous`);
-  const quoted = JSON.stringify(name);
-  if (!name.startsWith('/'))
-    ctx.addIssue({
-      code: 'custom',
-      message: `${quoted}: must start with / (rotation keeps ${name}/pending and ${name}/previous beside it)`,
-    });
-  else if (copyProblem)
-    ctx.addIssue({
-      code: 'custom',
-      message: `${quoted}: no room for rotation's ${name}/previous copy: ${copyProblem.replace(/^"[^"]*": /, '')}`,
-    });
-});
+const passwordParameterName = parameterName
+  .superRefine((name, ctx) => {
+    if (parameterNameProblem(name)) return;
+    const copyProblem = parameterNameProblem(`${name}/previous`);
+    const quoted = JSON.stringify(name);
+    if (!name.startsWith('/'))
+      ctx.addIssue({
+        code: 'custom',
+        message: `${quoted}: must start with / (rotation keeps ${name}/pending and ${name}/previous beside it)`,
+      });
+    else if (copyProblem)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${quoted}: no room for rotation's ${name}/previous copy: ${copyProblem.replace(/^"[^"]*": /, '')}`,
+      });
+  })
+  .meta(PARAMETER_NAME_HINT);
 
 const duration = z
   .string({ error: 'expected a duration such as 30s, 5m or 1h' })
@@ -144,7 +152,7 @@ export const SentinelClusterSchema = z
     thresholds: ThresholdsSchema.prefault({}),
     timeouts: TimeoutsSchema.prefault({}),
     /** Parameter name -> template; rewritten when the master or the password changes. */
-    platformParameters: z.record(z.string(), template).default({}),
+    platformParameters: z.record(z.string().meta(PARAMETER_NAME_HINT), template).default({}),
     rotation: RotationSchema,
   })
   .superRefine((cluster, ctx) => {

@@ -43,7 +43,7 @@ describe('parseInventory', () => {
       ],
     });
 
-    expect(errors).toEqual(['clusters[2].sentinels[0]: expected host:port']);
+    expect(errors).toEqual(['clusters[2].sentinels[0]: "nohost": expected host:port']);
   });
 
   it('reports every problem at once, each with its path', () => {
@@ -60,7 +60,7 @@ describe('parseInventory', () => {
 
     expect(errors).toEqual(
       expect.arrayContaining([
-        'clusters[0].sentinels[0]: expected host:port',
+        'clusters[0].sentinels[0]: "10.0.0.1:99999": port must be 1-65535',
         'clusters[0]: unknown key(s) "bogus"',
         expect.stringMatching(
           /^clusters\[0\]\.platformParameters\["\/p\/url"\]: unknown placeholder \{\{hots\}\}/,
@@ -78,7 +78,9 @@ describe('parseInventory', () => {
   });
 
   it('rejects unknown top-level keys', () => {
-    expect(errorsOf({ clusters: [], clustres: [] })).toEqual(['(root): unknown key(s) "clustres"']);
+    expect(errorsOf({ clusters: [cluster()], clustres: [] })).toEqual([
+      '(root): unknown key(s) "clustres"',
+    ]);
   });
 
   it('reports YAML syntax errors with line and column', () => {
@@ -123,6 +125,78 @@ describe('parseInventory', () => {
       host: '10.0.0.6',
       port: 6379,
     });
+  });
+
+  it('rejects an inventory without clusters', () => {
+    expect(errorsOf({ clusters: [] })).toEqual(['clusters: expected at least one cluster']);
+  });
+
+  it('says the value and the allowed range of a bad port', () => {
+    expect(
+      errorsOf({ clusters: [cluster({ sentinels: ['10.0.0.1:26379', '10.0.0.1:99999'] })] }),
+    ).toEqual(['clusters[0].sentinels[1]: "10.0.0.1:99999": port must be 1-65535']);
+    expect(
+      errorsOf({ clusters: [cluster({ addressMap: { '10.0.0.5:0': '1.2.3.4:6379' } })] }),
+    ).toEqual(['clusters[0].addressMap["10.0.0.5:0"]: "10.0.0.5:0": port must be 1-65535']);
+  });
+
+  it('reports an unbalanced placeholder in a platform parameter with its path', () => {
+    expect(
+      errorsOf({
+        clusters: [cluster({ platformParameters: { '/tyk/addrs': '{{host}:{{port}}' } })],
+      }),
+    ).toEqual([
+      'clusters[0].platformParameters["/tyk/addrs"]: unbalanced placeholder at character 1 ("{{host}:{{port}}"): write {{name}}',
+    ]);
+  });
+
+  it.each(
+    [
+      ['a/b', 'a name with / levels must start with /'],
+      ['/a//b', 'empty level'],
+      ['/a/b/', 'empty level'],
+      ['/a b', 'only letters, digits and _ . - / are allowed'],
+      ['/p@ss', 'only letters, digits and _ . - / are allowed'],
+      ['/aws/x', 'may not start with "aws" or "ssm"'],
+      ['/SSMconfig', 'may not start with "aws" or "ssm"'],
+      [`/${Array.from({ length: 16 }, () => 'l').join('/')}`, '16 levels, at most 15'],
+      [`/${'x'.repeat(1011)}`, 'at most 1011 characters'],
+    ].map(([name = '', why]) => [
+      name.length > 40 ? `${name.slice(0, 12)}… (${name.length} characters)` : name,
+      name,
+      why,
+    ]),
+  )(
+    'refuses a platform parameter name Parameter Store would refuse: %s',
+    (_label, name = '', why = '') => {
+      const errors = errorsOf({
+        clusters: [cluster({ platformParameters: { [name]: '{{host}}' } })],
+      });
+
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain(`clusters[0].platformParameters[${JSON.stringify(name)}]: `);
+      expect(errors[0]).toContain(why);
+    },
+  );
+
+  it('accepts the names Parameter Store accepts', () => {
+    const names = ['plain', '/a/b.c-d_e', `/${Array.from({ length: 15 }, () => 'l').join('/')}`];
+
+    expect(
+      errorsOf({
+        clusters: [cluster({ platformParameters: Object.fromEntries(names.map((n) => [n, 'x'])) })],
+      }),
+    ).toEqual([]);
+  });
+
+  it('needs a password parameter that can hold the rotation copies beside it', () => {
+    expect(errorsOf({ clusters: [cluster({ passwordParameter: 'password' })] })).toEqual([
+      'clusters[0].passwordParameter: "password": must start with / (rotation keeps password/pending and password/previous beside it)',
+    ]);
+    const deepest = `/${Array.from({ length: 15 }, () => 'l').join('/')}`;
+    expect(errorsOf({ clusters: [cluster({ passwordParameter: deepest })] })[0]).toMatch(
+      /^clusters\[0\]\.passwordParameter: .*no room for rotation's .*\/previous copy: 16 levels, at most 15/,
+    );
   });
 
   it('keeps the committed JSON Schema in step with the zod schema', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   isSecretTemplate,
   renderTemplate,
+  templateProblems,
   unknownPlaceholders,
 } from '../../functions/core/template';
 
@@ -31,5 +32,31 @@ describe('templates', () => {
 
   it('lists unknown placeholders', () => {
     expect(unknownPlaceholders('{{host}} {{pasword}} {{Port}}')).toEqual(['pasword', 'Port']);
+  });
+
+  it.each([
+    ['{{host}:{{port}}', 1],
+    ['{host}}:{{port}}', 1],
+    ['{{host}}:port}}', 10],
+    ['{{}}', 1],
+    ['{{ho st}}', 1],
+    ['redis://{{host', 9],
+  ])('finds the unbalanced placeholder in %s at character %i', (template, at) => {
+    expect(templateProblems(template)).toEqual([
+      expect.stringMatching(new RegExp(`^unbalanced placeholder at character ${at} `)),
+    ]);
+  });
+
+  it.each(['{{host}}:{{port}}', '{"addr":{"host":"{{host}}"}}', '{{{host}}}', 'no placeholders'])(
+    'finds nothing wrong in %s (single braces stay legal)',
+    (template) => {
+      expect(templateProblems(template)).toEqual([]);
+    },
+  );
+
+  it('names unknown placeholders among the problems', () => {
+    expect(templateProblems('{{hots}}')).toEqual([
+      'unknown placeholder {{hots}}; known: host, port, password, tls, masterName, sentinels',
+    ]);
   });
 });
