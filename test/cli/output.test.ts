@@ -1,0 +1,169 @@
+// What a script sees, against a real topology: --json output on stdout parses as it stands
+// (logs stay on stderr), --log-level filters the JSON logs, and the read-only commands work on
+// a store nobody may write, while a command that writes exits 77 and changes nothing.
+import { chmodSync, chownSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../cli/exit-codes';
+import { openLocalBackend } from '../../functions/adapters/local/local-backend';
+import { buildEvent, EventType } from '../../functions/core/events';
+import { cli, cliAsUser } from '../support/in-process-cli';
+import {
+  Harness,
+  inventoryFor,
+  PASSWORD,
+  PASSWORD_PARAMETER,
+  writeInventory,
+  type Topology,
+} from '../support/topology';
+
+const harness = new Harness();
+let topology: Topology;
+let inventory: string;
+afterAll(() => harness.cleanup());
+
+beforeAll(async () => {
+  topology = await harness.topology();
+  inventory = writeInventory(harness.tempDir(), inventoryFor(topology));
+});
+
+/** A fresh store holding the cluster's password. */
+async function storeWithPassword(): Promise<string> {
+  const store = join(harness.tempDir(), 'store');
+  const put = await cli(['params', 'put', PASSWORD_PARAMETER, '--secure', '--store', store], {
+    input: PASSWORD,
+  });
+  expect(put.code).toBe(0);
+  return store;
+}
+
+const logLines = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { level: string; message: string });
+
+describe('output for scripts', () => {
+  it('keeps probe --json parseable on stdout while the logs go to stderr as JSON lines', async () => {
+    const store = await storeWithPassword();
+
+    const probe = await cli(['probe', '-i', inventory, '--store', store, '--json']);
+
+    expect(probe.code).toBe(0);
+    expect(JSON.parse(probe.stdout)).toEqual([expect.objectContaining({ status: 'ok' })]);
+    expect(logLines(probe.stderr)).toContainEqual(
+      expect.objectContaining({ level: 'INFO', message: 'platform parameters written' }),
+    );
+  });
+
+  it('keeps status, params and events --json parseable on stdout', async () => {
+    const store = await storeWithPassword();
+    await cli(['probe', '-i', inventory, '--store', store, '--log-level', 'silent']);
+    const writer = openLocalBackend(store, { envKey: undefined });
+    await writer.events.publish(
+      buildEvent({
+        source: 'urn:redis-ha:test',
+        type: EventType.healthChanged,
+        cluster: 'test',
+        cause: 'output-test',
+        severity: 'warning',
+        time: new Date(),
+        data: { previous: 'ok', status: 'degraded', reasons: [] },
+      }),
+    );
+    writer.close();
+
+    const status = await cli(['status', '-i', inventory, '--store', store, '--json']);
+    const list = await cli(['params', 'list', '--store', store, '--json']);
+    const get = await cli(['params', 'get', '/test/app/addr', '--store', store, '--json']);
+    const events = await cli(['events', '--store', store, '--json']);
+
+    expect(JSON.parse(status.stdout)).toEqual([expect.objectContaining({ cluster: 'test' })]);
+    expect(JSON.parse(list.stdout)).toContainEqual(
+      expect.objectContaining({ name: '/test/app/url', value: '********' }),
+    );
+    expect(JSON.parse(get.stdout)).toMatchObject({ name: '/test/app/addr', isSecure: false });
+    expect(events.stdout).not.toBe('');
+    for (const line of events.stdout.trimEnd().split('\n'))
+      expect(JSON.parse(line)).toHaveProperty('type');
+    for (const r of [status, list, get, events])
+      expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+  });
+
+  it.each(['warn', 'error', 'silent'])(
+    '--log-level %s drops the info logs a first probe writes',
+    async (level) => {
+      const store = await storeWithPassword();
+
+      const probe = await cli([
+        'probe',
+        '-i',
+        inventory,
+        '--store',
+        store,
+        '--json',
+        '--log-level',
+        level,
+      ]);
+
+      expect(probe.code).toBe(0);
+      expect(probe.stderr).toBe('');
+      expect(JSON.parse(probe.stdout)).toEqual([
+        expect.objectContaining({ parametersWritten: expect.arrayContaining(['/test/app/addr']) }),
+      ]);
+    },
+  );
+
+  it('honours REDIS_HA_LOG_LEVEL when no --log-level is given', async () => {
+    const store = await storeWithPassword();
+
+    const probe = await cli(['probe', '-i', inventory, '--store', store], {
+      env: { REDIS_HA_LOG_LEVEL: 'silent' },
+    });
+
+    expect(probe.code).toBe(0);
+    expect(probe.stderr).toBe('');
+  });
+});
+
+describe('a read-only store', () => {
+  it('serves status, params get|list, events and probe --read-only, and refuses a put with 77', async () => {
+    const store = await storeWithPassword();
+    expect(
+      (await cli(['probe', '-i', inventory, '--store', store, '--log-level', 'silent'])).code,
+    ).toBe(0);
+    // Root ignores file modes: run the commands as nobody, on a store nobody owns read-only.
+    const isRoot = process.getuid?.() === 0;
+    const user = isRoot ? { uid: 65534, gid: 65534 } : {};
+    for (const dir of [join(store, '..'), join(inventory, '..')]) chmodSync(dir, 0o755);
+    chmodSync(inventory, 0o644);
+    for (const file of readdirSync(store)) {
+      if (isRoot) chownSync(join(store, file), 65534, 65534);
+      chmodSync(join(store, file), 0o400);
+    }
+    if (isRoot) chownSync(store, 65534, 65534);
+    chmodSync(store, 0o500);
+    const before = readdirSync(store).map((f) => readFileSync(join(store, f)));
+    const run = (args: string[]) => cliAsUser([...args, '--store', store, '-i', inventory], user);
+
+    const results = {
+      status: await run(['status', '--json']),
+      get: await run(['params', 'get', '/test/app/addr']),
+      list: await run(['params', 'list']),
+      events: await run(['events']),
+      probe: await run(['probe', '--read-only', '--json']),
+    };
+    const put = await run(['params', 'put', '/x', 'y']);
+
+    for (const [name, result] of Object.entries(results))
+      expect(result.code, `${name}: ${result.stderr}`).toBe(0);
+    expect(JSON.parse(results.status.stdout)).toEqual([expect.objectContaining({ status: 'ok' })]);
+    expect(results.get.stdout).toBe(`127.0.0.1:${topology.nodes[0]?.port}\n`);
+    expect(JSON.parse(results.probe.stdout)).toEqual([
+      expect.objectContaining({ status: 'ok', parametersWritten: [] }),
+    ]);
+    expect(put.code).toBe(ExitCode.noPermission);
+    expect(put.stderr).toContain(`store ${join(store, 'redis-ha.db')} is not writable`);
+    expect(readdirSync(store).map((f) => readFileSync(join(store, f)))).toEqual(before);
+  });
+});
