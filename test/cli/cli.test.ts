@@ -117,7 +117,7 @@ describe('redis-ha CLI', () => {
     const result = await cli(['probe', '-i', bad, '--store', badStore]);
 
     expect(result.code).toBe(65);
-    expect(result.stderr).toContain('clusters[0].sentinels[1]: expected host:port');
+    expect(result.stderr).toContain('clusters[0].sentinels[1]: "oops": expected host:port');
     expect(result.stderr).toContain('clusters[0]: unknown key(s) "colour"');
     expect(result.stderr).toContain('clusters[1].name: duplicate cluster name "a"');
     expect(existsSync(badStore)).toBe(false);
@@ -125,7 +125,11 @@ describe('redis-ha CLI', () => {
 
   it.each([
     [['probe', 'nope'], 65, /unknown cluster "nope"; the inventory has: test/],
-    [['probe', '--bogus'], 64, /Unknown option '--bogus'/],
+    [
+      ['probe', '--bogus'],
+      64,
+      /^redis-ha: probe: unknown option --bogus \(see redis-ha probe --help\)$/m,
+    ],
     [['frobnicate'], 64, /unknown command "frobnicate"/],
     [['events', '--limit', 'x'], 64, /--limit: expected a positive whole number/],
     [['status', '--follow'], 64, /status: option --follow does not apply/],
