@@ -43,8 +43,9 @@ export async function run(
   io: Io,
   signal = new AbortController().signal,
 ): Promise<number> {
+  const context: DispatchContext = {};
   try {
-    return await dispatch(argv, io, signal);
+    return await dispatch(argv, io, signal, context);
   } catch (error) {
     if (error instanceof CliError) {
       io.stderr(`redis-ha: ${error.message}\n`);
@@ -55,7 +56,7 @@ export async function run(
       error instanceof StoreError
         ? error
         : sqliteCode(error) !== undefined
-          ? storeErrorFrom(error, 'the local store', true)
+          ? storeErrorFrom(error, context.store ?? 'the local store', true)
           : undefined;
     if (storeError) {
       io.stderr(`redis-ha: ${storeError.message}\n`);
@@ -72,7 +73,17 @@ export async function run(
   }
 }
 
-async function dispatch(argv: readonly string[], io: Io, signal: AbortSignal): Promise<number> {
+/** What `run` needs to know of a command that failed: the store it used. */
+interface DispatchContext {
+  store?: string;
+}
+
+async function dispatch(
+  argv: readonly string[],
+  io: Io,
+  signal: AbortSignal,
+  context: DispatchContext,
+): Promise<number> {
   const { command: spec, args, values } = parseCommandLine(argv);
   if (!spec) {
     io.stdout(USAGE);
@@ -84,6 +95,7 @@ async function dispatch(argv: readonly string[], io: Io, signal: AbortSignal): P
   }
   const command = spec.name;
   const options = globalOptions(values, io.env);
+  context.store = options.store;
   const json = values.json ?? false;
   const noArgs = () => {
     if (args.length > 0)

@@ -161,28 +161,34 @@ function openReadOnly(directory: string, file: string): DatabaseSync {
   }
 }
 
-/** Rejects a database that is not a redis-ha store; stamps one made before the marker existed. */
+/**
+ * Rejects a database that is not a redis-ha store; stamps one made before the marker existed.
+ * A read-write open also creates any table a newer version added (CREATE IF NOT EXISTS).
+ */
 function checkSchema(db: DatabaseSync, file: string, isReadOnly: boolean): void {
   const { application_id: applicationId } = db.prepare('PRAGMA application_id').get() as {
     application_id: number;
   };
-  if (applicationId === APPLICATION_ID) return;
-  const tables = new Set(
-    (
-      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]
-    ).map((row) => row.name),
-  );
-  const isLegacyStore = applicationId === 0 && TABLES.every((table) => tables.has(table));
-  if (!isLegacyStore)
-    throw new StoreError(
-      StoreFault.corrupt,
-      file,
-      `${file} is not a redis-ha store (no redis-ha schema in it); point --store at the store's folder, or move the file aside`,
+  if (applicationId !== APPLICATION_ID) {
+    const tables = new Set(
+      (
+        db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+          name: string;
+        }[]
+      ).map((row) => row.name),
     );
-  if (!isReadOnly)
-    db.exec(
-      `BEGIN; ${SCHEMA} PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`,
-    );
+    const isLegacyStore = applicationId === 0 && TABLES.every((table) => tables.has(table));
+    if (!isLegacyStore)
+      throw new StoreError(
+        StoreFault.corrupt,
+        file,
+        `${file} is not a redis-ha store (no redis-ha schema in it); point --store at the store's folder, or move the file aside`,
+      );
+  }
+  if (isReadOnly) return;
+  db.exec(SCHEMA);
+  if (applicationId !== APPLICATION_ID)
+    db.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION};`);
 }
 
 function emptyDatabase(): DatabaseSync {
