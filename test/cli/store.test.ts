@@ -164,6 +164,17 @@ describe('paths and keys', () => {
     for (const r of [put, withoutKey, otherKey]) expect(r.stdout + r.stderr).not.toContain(SECRET);
   });
 
+  it('refuses to put a parameter Parameter Store would refuse, without echoing the name', async () => {
+    const store = join(harness.tempDir(), 'store');
+
+    const result = await cli(['params', 'put', 'aws/Secret Value', 'x', '--store', store]);
+
+    expect(result.code).toBe(ExitCode.dataError);
+    expect(result.stderr).toContain('params put: not a Parameter Store name: only letters, digits');
+    expect(result.stderr).not.toContain('Secret Value');
+    expect(existsSync(store)).toBe(false);
+  });
+
   it('uses REDIS_HA_STORE and REDIS_HA_INVENTORY when no option is given', async () => {
     const store = await populatedStore();
     const dir = harness.tempDir();
