@@ -166,4 +166,21 @@ describe('a read-only store', () => {
     expect(put.stderr).toContain(`store ${join(store, 'redis-ha.db')} is not writable`);
     expect(readdirSync(store).map((f) => readFileSync(join(store, f)))).toEqual(before);
   });
+
+  it('is refused with exit 77 naming it when the user may not read it', async () => {
+    const store = await storeWithPassword();
+    const isRoot = process.getuid?.() === 0;
+    chmodSync(join(store, '..'), 0o755);
+    chmodSync(store, isRoot ? 0o700 : 0o000); // as root: owned by root, read by nobody
+
+    const status = await cliAsUser(
+      ['params', 'list', '--store', store],
+      isRoot ? { uid: 65534, gid: 65534 } : {},
+    );
+    chmodSync(store, 0o700);
+
+    expect(status.code).toBe(ExitCode.noPermission);
+    expect(status.stderr).toContain(`store ${join(store, 'redis-ha.db')} cannot be read`);
+    expect(status.stderr).not.toContain('internal error');
+  });
 });
