@@ -3,10 +3,13 @@
 // and neither password ever shows up in a report or a log line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileCluster } from '../../functions/control/reconcile';
+import { Watcher } from '../../functions/control/watcher';
 import {
   clusterFor,
   controlDepsFor,
+  eventually,
   Harness,
+  inventoryFor,
   PASSWORD,
   PASSWORD_PARAMETER,
   type Topology,
@@ -25,7 +28,11 @@ beforeAll(async () => {
     sentinelUsername: SENTINEL_USER,
   });
 });
-afterAll(() => harness.cleanup());
+const watchers: Watcher[] = [];
+afterAll(async () => {
+  await Promise.all(watchers.splice(0).map((w) => w.stop()));
+  await harness.cleanup();
+});
 
 async function probe(overrides: Record<string, unknown>) {
   const backend = harness.backend();
@@ -84,5 +91,37 @@ describe('sentinels that require an ACL user', () => {
       'AUTH_FAILED',
       'AUTH_FAILED',
     ]);
+  });
+
+  it('lets watch subscribe to every sentinel as sentinelUsername and hear its events', async () => {
+    const backend = harness.backend();
+    await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
+    await backend.parameters.put(SENTINEL_PARAMETER, SENTINEL_PASSWORD, { isSecure: true });
+    const inventory = inventoryFor(topology, {
+      sentinelPasswordParameter: SENTINEL_PARAMETER,
+      sentinelUsername: SENTINEL_USER,
+    });
+    const heardFrom = new Set<string>();
+    const deps = controlDepsFor(backend);
+    const watcher = new Watcher(inventory, deps, {
+      probeIntervalMs: 10 * 60_000,
+      hooks: {
+        onSentinelEvent: (_c, sentinel, channel) => channel === '+sdown' && heardFrom.add(sentinel),
+      },
+    });
+    watchers.push(watcher);
+    await watcher.start();
+    const replica = topology.nodes[2];
+    if (!replica) throw new Error('no replica');
+
+    await topology.kill(replica);
+    try {
+      await eventually(async () => heardFrom.size === 3, '+sdown from every sentinel');
+    } finally {
+      await topology.restart(replica);
+    }
+
+    expect([...heardFrom].sort()).toEqual([...topology.sentinelAddresses].sort());
+    expect(deps.log.text()).not.toContain(SENTINEL_PASSWORD);
   });
 });

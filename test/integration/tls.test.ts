@@ -3,22 +3,24 @@
 // connection the probe opens; a CA or a server name that does not fit is refused, not a crash.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileCluster } from '../../functions/control/reconcile';
+import { Watcher } from '../../functions/control/watcher';
 import { makeCa, makeServerCertificate, type TestServerCertificate } from '../support/certificates';
 import {
   clusterFor,
   controlDepsFor,
+  eventually,
   Harness,
   inventoryFor,
   PASSWORD,
   PASSWORD_PARAMETER,
   runCli,
-  waitForFailover,
   writeInventory,
 } from '../support/topology';
 
 /** Holds the certificates for the whole file; `harness` what each test starts. */
 const certificates = new Harness();
 const harness = new Harness();
+const watchers: Watcher[] = [];
 let certificate: TestServerCertificate;
 let wrongCaFile: string;
 
@@ -30,24 +32,34 @@ beforeAll(() => {
   ]);
   wrongCaFile = makeCa(dir, 'stranger').certFile;
 });
-afterEach(() => harness.cleanup());
+afterEach(async () => {
+  await Promise.all(watchers.splice(0).map((w) => w.stop()));
+  await harness.cleanup();
+});
 afterAll(() => certificates.cleanup());
 
 async function setUp(tls: Record<string, unknown>) {
   const topology = await harness.topology({ tls: certificate });
   const backend = harness.backend();
   await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
+  const inventory = inventoryFor(topology, { tls });
   const cluster = clusterFor(topology, { tls });
   const deps = controlDepsFor(backend);
-  return { topology, backend, cluster, deps, reconcile: () => reconcileCluster(cluster, deps) };
+  return {
+    topology,
+    backend,
+    inventory,
+    deps,
+    reconcile: () => reconcileCluster(cluster, deps),
+  };
 }
 
 const codes = (report: { verdict: { reasons: readonly { code: string }[] } }) =>
   [...new Set(report.verdict.reasons.map((r) => r.code))].sort();
 
 describe('TLS end to end', () => {
-  it('confirms the master over TLS, writes {{tls}} as true, and follows a failover the sentinels make over TLS', async () => {
-    const { topology, backend, reconcile } = await setUp({
+  it('confirms the master over TLS, writes {{tls}} as true, and watch hears the failover on its TLS subscriptions', async () => {
+    const { topology, backend, inventory, deps, reconcile } = await setUp({
       enabled: true,
       caFile: certificate.caFile,
       servername: 'localhost',
@@ -71,12 +83,34 @@ describe('TLS end to end', () => {
       `127.0.0.1:${master.port}`,
     );
 
+    // The periodic probe is far away: only the sentinels' pub/sub, over TLS, can trigger one.
+    const channels: string[] = [];
+    const subscribed = new Set<string>();
+    const watcher = new Watcher(inventory, deps, {
+      probeIntervalMs: 10 * 60_000,
+      hooks: {
+        onSentinelEvent: (_c, _s, channel) => channels.push(channel),
+        onSubscription: (_c, sentinel, isConnected) => isConnected && subscribed.add(sentinel),
+      },
+    });
+    watchers.push(watcher);
+    await watcher.start();
+    await eventually(async () => subscribed.size === 3, 'TLS subscriptions to every sentinel');
     await topology.kill(master);
-    const newPort = await waitForFailover(topology, master.port);
-    const after = await reconcile();
+    const changed = await eventually(
+      async () =>
+        backend.events.list({ limit: 100 }).find((e) => e.event.type === 'redis-ha.master.changed'),
+      'master.changed',
+      30_000,
+    );
+    await watcher.idle();
+    const newPort = await topology.currentMasterPort();
 
-    expect(after.verdict).toMatchObject({ isConfirmed: true, master: { port: newPort } });
-    expect(after.events.map((e) => e.type)).toContain('redis-ha.master.changed');
+    expect(channels).toContain('+switch-master');
+    expect(changed.event.data).toMatchObject({
+      previous: `127.0.0.1:${master.port}`,
+      current: `127.0.0.1:${newPort}`,
+    });
     expect((await backend.parameters.get('/test/app/addr'))?.value).toBe(`127.0.0.1:${newPort}`);
   });
 
