@@ -81,7 +81,7 @@ describe('probe --read-only', () => {
       events: [],
       parametersWritten: [],
     });
-    expect(readOnly.code).toBe(seen?.status === 'ok' ? 0 : 1);
+    expect(readOnly.code).toBe({ ok: 0, degraded: 1, critical: 2 }[seen?.status ?? '']);
     expect(after).toEqual(before);
     expect(filesAfter).toEqual(filesBefore);
     expect(before.parameters.find((p) => p.name === '/test/app/addr')?.value).toBe(

@@ -172,7 +172,6 @@ describe('reason codes from real sentinels', () => {
         .map((r) => r.target)
         .sort(),
     ).toEqual([...topology.sentinelAddresses].sort());
-    expect([...new Set(report.verdict.reasons.map((r) => r.code))]).toEqual(['SENTINELS_MISSING']);
   });
 
   it('reports MASTER_UNKNOWN and writes nothing when no sentinel monitors the inventory masterName', async () => {
@@ -191,7 +190,6 @@ describe('reason codes from real sentinels', () => {
     expect(withCode(report, 'MASTER_UNKNOWN')[0]?.severity).toBe('critical');
     expect(report.parametersWritten).toEqual([]);
     expect(await backend.parameters.get('/test/app/addr')).toBeUndefined();
-    expect(await backend.state.getClusterState('test')).toMatchObject({ master: null });
   });
 
   it('reports MASTER_NOT_MASTER when every sentinel names a node that answers ROLE as a replica, and keeps the parameters', async () => {
