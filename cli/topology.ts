@@ -2,8 +2,9 @@
 // a `redis-server` process with its own config file (0600: it holds the password). Used by the
 // sandbox and by every integration test. Always cleans up, even when the caller crashes.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -26,6 +27,22 @@ export interface TopologyOptions {
   readonly commandRenames?: Readonly<Record<string, string>>;
   /** Use an ACL file (`aclfile`) instead of users in redis.conf. */
   readonly useAclFile?: boolean;
+  /**
+   * Serve TLS only (`port 0`, `tls-port`) on data nodes and sentinels, with replication and the
+   * sentinels' own links over TLS too. Clients need no certificate of their own.
+   */
+  readonly tls?: TopologyTls;
+  /** ACL user the sentinels require (with `sentinelPassword`); their default user is then off. */
+  readonly sentinelUsername?: string;
+}
+
+/** PEM files for a TLS topology; every process serves the same certificate. */
+export interface TopologyTls {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Name the harness's own clients verify, when the certificate does not name 127.0.0.1. */
+  readonly servername?: string;
 }
 
 export interface RedisProcess {
@@ -146,7 +163,7 @@ export class Topology {
   private nodeConfig(port: number, replicaOf: number | null): string {
     const { username, password, commandRenames = {} } = this.options;
     const lines = [
-      `port ${port}`,
+      ...this.listenLines(port),
       'bind 127.0.0.1',
       `dir ${this.dir}`,
       `logfile ${join(this.dir, `node-${port}.log`)}`,
@@ -172,7 +189,7 @@ export class Topology {
     const { username, password, sentinelPassword, commandRenames = {} } = this.options;
     const name = this.masterName;
     const lines = [
-      `port ${port}`,
+      ...this.listenLines(port),
       'bind 127.0.0.1',
       `dir ${this.dir}`,
       `logfile ${join(this.dir, `sentinel-${port}.log`)}`,
@@ -182,14 +199,37 @@ export class Topology {
       `sentinel parallel-syncs ${name} 2`,
       `sentinel auth-pass ${name} ${password}`,
       ...(username ? [`sentinel auth-user ${name} ${username}`] : []),
-      ...(sentinelPassword
+      ...(sentinelPassword && !this.options.sentinelUsername
         ? [`requirepass ${sentinelPassword}`, `sentinel sentinel-pass ${sentinelPassword}`]
+        : []),
+      ...(sentinelPassword && this.options.sentinelUsername
+        ? [
+            `user ${this.options.sentinelUsername} on >${sentinelPassword} ~* &* +@all`,
+            'user default off',
+            `sentinel sentinel-user ${this.options.sentinelUsername}`,
+            `sentinel sentinel-pass ${sentinelPassword}`,
+          ]
         : []),
       ...Object.entries(commandRenames).map(
         ([from, to]) => `sentinel rename-command ${name} ${from} ${to}`,
       ),
     ];
     return lines.join('\n') + '\n';
+  }
+
+  /** `port` in plain TCP, or TLS only on that port with the topology's certificate. */
+  private listenLines(port: number): string[] {
+    const tls = this.options.tls;
+    if (!tls) return [`port ${port}`];
+    return [
+      'port 0',
+      `tls-port ${port}`,
+      `tls-cert-file ${tls.certFile}`,
+      `tls-key-file ${tls.keyFile}`,
+      `tls-ca-cert-file ${tls.caFile}`,
+      'tls-auth-clients no',
+      'tls-replication yes',
+    ];
   }
 
   /**
@@ -213,7 +253,7 @@ export class Topology {
     await this.waitFor(
       async () =>
         isAnyAnswerReady
-          ? (await rawPing(processInfo.port)) !== null
+          ? (await rawPing(processInfo.port, this.options.tls)) !== null
           : await this.answersPing(this.client(processInfo.port, processInfo.role)),
       `port ${processInfo.port}`,
     );
@@ -231,9 +271,20 @@ export class Topology {
       enableReadyCheck: false,
       connectTimeout: 1000,
       commandTimeout: 2000,
+      ...(this.options.tls
+        ? {
+            tls: {
+              ca: readFileSync(this.options.tls.caFile, 'utf8'),
+              ...(this.options.tls.servername ? { servername: this.options.tls.servername } : {}),
+            },
+          }
+        : {}),
       ...(isSentinel
         ? (password ?? this.sentinelPassword)
-          ? { password: password ?? this.sentinelPassword }
+          ? {
+              password: password ?? this.sentinelPassword,
+              ...(this.options.sentinelUsername ? { username: this.options.sentinelUsername } : {}),
+            }
           : {}
         : {
             password: password ?? this.options.password,
@@ -388,16 +439,23 @@ export class Topology {
 }
 
 /** Sends PING on a bare socket; any reply (+PONG, -NOAUTH) means the server is up. */
-function rawPing(port: number): Promise<string | null> {
+function rawPing(port: number, tls?: TopologyTls): Promise<string | null> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket: Socket = tls
+      ? connectTls({
+          port,
+          host: '127.0.0.1',
+          ca: readFileSync(tls.caFile, 'utf8'),
+          ...(tls.servername ? { servername: tls.servername } : {}),
+        })
+      : connect(port, '127.0.0.1');
     const done = (reply: string | null) => {
       socket.destroy();
       resolve(reply);
     };
     socket.setTimeout(500, () => done(null));
     socket.once('error', () => done(null));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once(tls ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) => done(data.toString().trim()));
   });
 }

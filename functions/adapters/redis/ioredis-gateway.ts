@@ -81,6 +81,7 @@ export class IoredisGateway implements RedisGateway {
     commands: readonly (readonly string[])[],
   ): Promise<unknown[]> {
     const redis = this.connection(endpoint, options);
+    const causeOf = rememberSocketError(redis);
     try {
       await redis.connect();
       await authenticate(redis, options);
@@ -91,7 +92,7 @@ export class IoredisGateway implements RedisGateway {
       }
       return results;
     } catch (error) {
-      const failure = classify(error);
+      const failure = classify(causeOf(error));
       throw new GatewayError(
         failure.failure,
         `${endpoint.host}:${endpoint.port}: ${failure.detail}`,
@@ -154,12 +155,13 @@ export class IoredisGateway implements RedisGateway {
     work: (redis: Redis) => Promise<T>,
   ): Promise<T | Failure> {
     const redis = this.connection(endpoint, options);
+    const causeOf = rememberSocketError(redis);
     try {
       await redis.connect();
       await authenticate(redis, options);
       return await work(redis);
     } catch (error) {
-      return classify(error);
+      return classify(causeOf(error));
     } finally {
       redis.disconnect();
     }
@@ -177,6 +179,17 @@ function baseOptions(endpoint: Endpoint, options: ConnectionOptions): RedisOptio
     enableAutoPipelining: false,
     ...(options.tls ? { tls: { ...options.tls } } : {}),
   };
+}
+
+/**
+ * ioredis rejects `connect()` with a bare "Connection is closed." and emits the cause (a refused
+ * connection, a certificate the CA does not vouch for) as `error`: report the cause instead.
+ */
+function rememberSocketError(redis: Redis): (error: unknown) => unknown {
+  let cause: unknown;
+  redis.on('error', (error: unknown) => (cause ??= error));
+  return (error) =>
+    cause && error instanceof Error && error.message === 'Connection is closed.' ? cause : error;
 }
 
 function credentials(options: ConnectionOptions): RedisOptions {

@@ -1,0 +1,54 @@
+// A loopback TCP forwarder: gives a Redis node a second address, the way a NAT or a port map
+// does. It can stop accepting new connections while the established ones keep flowing, which
+// makes an address that the sentinels use but nobody can dial any more.
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+
+export class TcpForwarder {
+  private isAccepting = true;
+
+  private constructor(
+    private readonly server: Server,
+    /** Both ends of every forwarded connection, so that `stop` can drop them. */
+    private readonly sockets: Set<Socket>,
+    /** The port it listens on, on 127.0.0.1. */
+    readonly port: number,
+  ) {}
+
+  /** Listens on a free port of 127.0.0.1 and forwards every connection to `targetPort`. */
+  static async start(targetPort: number): Promise<TcpForwarder> {
+    const sockets = new Set<Socket>();
+    const server = createServer((inbound) => {
+      const outbound = connect(targetPort, '127.0.0.1');
+      for (const socket of [inbound, outbound]) {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => {
+          inbound.destroy();
+          outbound.destroy();
+        });
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return new TcpForwarder(server, sockets, (server.address() as AddressInfo).port);
+  }
+
+  /** Refuses new connections from now on; the established ones keep working. */
+  refuseNew(): void {
+    if (!this.isAccepting) return;
+    this.isAccepting = false;
+    this.server.close();
+  }
+
+  /** Drops every connection and stops listening. */
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    if (this.isAccepting) {
+      this.isAccepting = false;
+      await new Promise((resolve) => this.server.close(resolve));
+    }
+  }
+}
