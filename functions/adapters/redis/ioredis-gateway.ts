@@ -270,6 +270,9 @@ class LiveSubscription implements SentinelSubscription {
     this.phase = 'closed';
     clearInterval(this.heartbeat);
     this.redis.disconnect();
+    // disconnect() only half-closes: a frozen sentinel never finishes the close, and its
+    // socket would keep the process alive after Ctrl-C.
+    this.redis.stream?.destroy();
   }
 
   private async subscribe(): Promise<void> {
@@ -320,6 +323,7 @@ class LiveSubscription implements SentinelSubscription {
         () => reject(new Error(`no reply to ${command} within ${this.liveness.deadlineMs} ms`)),
         this.liveness.deadlineMs,
       );
+      timer.unref();
     });
     return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
