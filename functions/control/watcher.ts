@@ -56,6 +56,7 @@ export class Watcher {
   >();
   private timer: NodeJS.Timeout | undefined;
   private isStopped = false;
+  private stopping: Promise<void> | null = null;
   private tickRunning: Promise<void> | null = null;
 
   constructor(
@@ -134,8 +135,13 @@ export class Watcher {
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.isStopped) return;
+  /** Stops for good; every caller (the abort signal, the CLI) waits for the same, full stop. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce(): Promise<void> {
     this.isStopped = true;
     clearInterval(this.timer);
     await Promise.all(

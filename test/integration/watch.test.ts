@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IoredisGateway } from '../../functions/adapters/redis/ioredis-gateway';
 import type { ReconcileReport } from '../../functions/control/reconcile';
 import { Watcher } from '../../functions/control/watcher';
+import type { SentinelCluster } from '../../functions/core/inventory';
 import { runnerFor } from '../support/rotation';
 import {
   clusterFor,
@@ -190,6 +191,30 @@ describe('watch', () => {
     expect(probeAfterRestore.verdict.status).toBe('ok');
     expect(transitions).toEqual([true, false, true]);
     expect(logged(deps.log.lines, 'sentinel subscription lost', address)).toHaveLength(1);
+  });
+
+  it('stops only once the probe in flight has finished, however many callers ask it to stop', async () => {
+    const topology = await harness.topology();
+    const backend = harness.backend();
+    await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
+    const inventory = inventoryFor(topology);
+    const controller = new AbortController();
+    let reports = 0;
+    const watcher = new Watcher(inventory, controlDepsFor(backend), {
+      probeIntervalMs: 10 * 60_000,
+      signal: controller.signal,
+      hooks: { onReport: () => (reports += 1) },
+    });
+    watchers.push(watcher);
+    await watcher.start();
+    await watcher.idle();
+    const before = reports;
+
+    watcher.schedule(inventory.clusters[0] as SentinelCluster);
+    controller.abort(); // Ctrl-C: the signal starts the stop ...
+    await watcher.stop(); // ... and the CLI waits for it before closing the store.
+
+    expect(reports).toBe(before + 1);
   });
 
   it('resubscribes with a rotated sentinel password, so a restarted sentinel is heard again', async () => {
