@@ -32,9 +32,13 @@ describe('alert hysteresis', () => {
     const [master, replica] = topology.nodes;
     if (!master || !replica) throw new Error('topology incomplete');
     const reports: ReconcileReport[] = [];
+    const subscribed = new Set<string>();
     const watcher = new Watcher(inventory, controlDepsFor(backend), {
       probeIntervalMs: 10 * 60_000,
-      hooks: { onReport: (report) => reports.push(report) },
+      hooks: {
+        onReport: (report) => reports.push(report),
+        onSubscription: (_c, sentinel, isConnected) => isConnected && subscribed.add(sentinel),
+      },
     });
     watchers.push(watcher);
     /** Runs one more probe and returns its report. */
@@ -56,10 +60,9 @@ describe('alert hysteresis', () => {
     const healthEvents = () =>
       backend.events.list({ limit: 100 }).filter((e) => e.event.type === 'redis-ha.health.changed');
     await watcher.start();
-    await eventually(
-      async () => (await backend.state.getClusterState('test'))?.status === 'ok',
-      'the first probe',
-    );
+    // Each subscription that comes up triggers a probe: let all of them come and go first.
+    await eventually(async () => subscribed.size === 3, 'the three subscriptions');
+    await probeUntil((r) => r.verdict.status === 'ok', 'a healthy probe');
 
     await topology.kill(replica);
     await probeUntil(isReplicaDown, 'a probe that sees the replica down');
