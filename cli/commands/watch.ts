@@ -1,6 +1,7 @@
 // `redis-ha watch`: the long-running control loop on one machine. Subscribes to every
 // sentinel, probes on events and every interval, logs transitions as JSON lines, and stops
-// cleanly on SIGINT/SIGTERM. At every tick it also starts due rotations and finishes those whose
+// cleanly on SIGINT/SIGTERM: one "stopped" line, exit 0, and no warning about the subscriptions
+// it closes itself. At every tick it also starts due rotations and finishes those whose
 // grace period has ended.
 import { runDueRotations } from '../../functions/control/rotation-schedule';
 import { Watcher } from '../../functions/control/watcher';
@@ -32,6 +33,8 @@ export async function watchCommand(
       if (flags.signal.aborted) resolve();
       flags.signal.addEventListener('abort', () => resolve(), { once: true });
     });
+    await watcher.stop();
+    io.stderr(`stopped watching ${inventory.clusters.length} cluster(s)\n`);
     return ExitCode.ok;
   } finally {
     await watcher.stop();

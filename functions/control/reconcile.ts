@@ -69,6 +69,7 @@ export async function reconcileCluster(
     now: deps.clock.now(),
     previous,
     verdict: probe.verdict,
+    hysteresis: cluster.alertHysteresis,
   });
 
   for (const event of transition.events) {

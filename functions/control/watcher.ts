@@ -56,6 +56,7 @@ export class Watcher {
   >();
   private timer: NodeJS.Timeout | undefined;
   private isStopped = false;
+  private stopping: Promise<void> | null = null;
   private tickRunning: Promise<void> | null = null;
 
   constructor(
@@ -80,19 +81,33 @@ export class Watcher {
     const options = sentinelConnection(cluster, credentials.sentinelPassword);
     const subscriptions = sentinelEndpoints(cluster).map((endpoint) => {
       const sentinel = formatEndpoint(endpoint);
+      let wasLost = false;
+      // The gateway reports each outage once and each recovery once; messages may have been
+      // missed either way, so both are worth a probe.
       return this.deps.gateway.subscribe(endpoint, options, {
         onEvent: (channel, message) => this.onSentinelEvent(cluster, sentinel, channel, message),
         onConnected: () => {
+          if (this.isStopped) return;
           this.options.hooks?.onSubscription?.(cluster.name, sentinel, true);
+          if (wasLost) {
+            this.deps.logger.info('sentinel subscription restored', {
+              cluster: cluster.name,
+              sentinel,
+            });
+          }
+          wasLost = false;
           this.schedule(cluster);
         },
         onDisconnected: (detail) => {
+          if (this.isStopped) return;
+          wasLost = true;
           this.options.hooks?.onSubscription?.(cluster.name, sentinel, false);
           this.deps.logger.warn('sentinel subscription lost', {
             cluster: cluster.name,
             sentinel,
             detail,
           });
+          this.schedule(cluster);
         },
       });
     });
@@ -120,8 +135,13 @@ export class Watcher {
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.isStopped) return;
+  /** Stops for good; every caller (the abort signal, the CLI) waits for the same, full stop. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce(): Promise<void> {
     this.isStopped = true;
     clearInterval(this.timer);
     await Promise.all(

@@ -1,5 +1,6 @@
 // Per-cluster memory between probes, and the pure decision of what a new verdict changes:
 // which events to publish and what state to commit afterwards. No I/O, no clock reads.
+import { decideHealth, type AlertHysteresis, type PendingHealth } from './alert-hysteresis';
 import { formatEndpoint, sameEndpoint, type Endpoint } from './endpoint';
 import { buildEvent, EventType, type CloudEvent, type EventSeverity } from './events';
 import type { Status, Verdict } from './verdict';
@@ -7,13 +8,19 @@ import type { Status, Verdict } from './verdict';
 /** What redis-ha last committed about one cluster. */
 export interface ClusterState {
   readonly cluster: string;
-  /** Increments at every commit that changed something; part of transition event ids. */
+  /**
+   * Increments at every commit that changed something; part of every transition event's id, so
+   * a retry of an uncommitted transition repeats its id and a later one never does.
+   */
   readonly revision: number;
   /** Last confirmed master, as the sentinels announce it. */
   readonly master: Endpoint | null;
   readonly configEpoch: number;
+  /** Last published health (status and sorted, distinct reason codes). */
   readonly status: Status | null;
   readonly reasonCodes: readonly string[];
+  /** A different health seen by the latest probes, not yet held long enough to publish. */
+  readonly pendingHealth?: PendingHealth | null;
   /** Vote split while sentinels disagree, else null. */
   readonly disagreement: string | null;
   /** Digest of what the platform parameters were last rendered from. */
@@ -28,6 +35,7 @@ export interface TransitionInput {
   readonly now: Date;
   readonly previous: ClusterState | undefined;
   readonly verdict: Verdict;
+  readonly hysteresis: AlertHysteresis;
 }
 
 export interface Transition {
@@ -55,13 +63,18 @@ export function emptyState(cluster: string, now: Date): ClusterState {
     configEpoch: 0,
     status: null,
     reasonCodes: [],
+    pendingHealth: null,
     disagreement: null,
     parametersDigest: null,
     updatedAt: now.toISOString(),
   };
 }
 
-/** Decides the events and next state for a new verdict; emits on transitions only. */
+/**
+ * Decides the events and next state for a new verdict; emits on transitions only. A confirmed
+ * master change is acted on at once; any other health change once it has held (see
+ * alert-hysteresis.ts), and the published status moves only when it is published.
+ */
 export function planTransition(input: TransitionInput): Transition {
   const { verdict, now, cluster } = input;
   const previous = input.previous ?? emptyState(cluster, now);
@@ -82,7 +95,9 @@ export function planTransition(input: TransitionInput): Transition {
   if (isMasterChanged && confirmed) {
     event(
       EventType.masterChanged,
-      `${formatEndpoint(previous.master as Endpoint)}>${formatEndpoint(confirmed)}@${verdict.configEpoch}`,
+      // The revision, not only the epoch: epochs restart when sentinels are rebuilt, and the
+      // same failover pair must then still be a new event, not a repeat delivery.
+      `${previous.revision}|${formatEndpoint(previous.master as Endpoint)}>${formatEndpoint(confirmed)}@${verdict.configEpoch}`,
       'warning',
       {
         cluster,
@@ -97,10 +112,18 @@ export function planTransition(input: TransitionInput): Transition {
   }
 
   const reasonCodes = [...new Set(verdict.reasons.map((r) => r.code))].sort();
-  const isHealthChanged =
-    previous.status !== verdict.status || previous.reasonCodes.join(',') !== reasonCodes.join(',');
   const isFirstAndHealthy = previous.status === null && verdict.status === 'ok';
-  if (isHealthChanged && !isFirstAndHealthy) {
+  const health = decideHealth({
+    published: { status: previous.status, reasonCodes: previous.reasonCodes },
+    observed: { status: verdict.status, reasonCodes },
+    pending: previous.pendingHealth ?? null,
+    hysteresis: input.hysteresis,
+    now,
+    isImmediate: isMasterChanged || isFirstAndHealthy,
+  });
+  const isHealthPublished = health.kind === 'publish';
+  const pendingHealth = health.kind === 'hold' ? health.pending : null;
+  if (isHealthPublished && !isFirstAndHealthy) {
     event(
       EventType.healthChanged,
       `${previous.revision}|${verdict.status}|${reasonCodes.join(',')}`,
@@ -148,7 +171,8 @@ export function planTransition(input: TransitionInput): Transition {
   const master = confirmed ?? previous.master;
   const configEpoch = confirmed ? verdict.configEpoch : previous.configEpoch;
   const isChanged =
-    isHealthChanged ||
+    isHealthPublished ||
+    JSON.stringify(pendingHealth) !== JSON.stringify(previous.pendingHealth ?? null) ||
     disagreement !== previous.disagreement ||
     !sameEndpoint(master, previous.master) ||
     (master === null) !== (previous.master === null) ||
@@ -162,8 +186,9 @@ export function planTransition(input: TransitionInput): Transition {
       revision: isChanged ? previous.revision + 1 : previous.revision,
       master,
       configEpoch,
-      status: verdict.status,
-      reasonCodes,
+      status: isHealthPublished ? verdict.status : previous.status,
+      reasonCodes: isHealthPublished ? reasonCodes : previous.reasonCodes,
+      pendingHealth,
       disagreement,
       updatedAt: now.toISOString(),
     },

@@ -98,6 +98,13 @@ const TimeoutsSchema = z.strictObject({
   commandMs: z.number().int().positive().max(60_000).default(1000),
 });
 
+const AlertHysteresisSchema = z.strictObject({
+  /** A health change is published once this many consecutive probes have seen it. */
+  probes: z.number().int().min(1).max(100).default(2),
+  /** ...and once it has lasted at least this many seconds (0: no time floor). */
+  seconds: z.number().nonnegative().max(86_400).default(0),
+});
+
 const RotationSchema = z
   .strictObject({
     /** Rotate automatically when the last rotation is older than this many days. */
@@ -151,6 +158,8 @@ export const SentinelClusterSchema = z
     addressMap: z.record(endpointText, endpointText).default({}),
     thresholds: ThresholdsSchema.prefault({}),
     timeouts: TimeoutsSchema.prefault({}),
+    /** Flap damping of health.changed; a confirmed master change or split brain never waits. */
+    alertHysteresis: AlertHysteresisSchema.prefault({}),
     /** Parameter name -> template; rewritten when the master or the password changes. */
     platformParameters: z.record(z.string().meta(PARAMETER_NAME_HINT), template).default({}),
     rotation: RotationSchema,

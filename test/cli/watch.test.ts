@@ -19,7 +19,7 @@ const harness = new Harness();
 afterAll(() => harness.cleanup());
 
 describe('redis-ha watch', () => {
-  it('logs transitions, runs a due rotation to completion, and stops on Ctrl-C', async () => {
+  it('logs transitions, runs a due rotation to completion, and stops on Ctrl-C with one line and exit 0', async () => {
     const topology = await harness.topology();
     const dir = harness.tempDir();
     const store = join(dir, 'store');
@@ -54,6 +54,12 @@ describe('redis-ha watch', () => {
       expect(password).not.toBe(PASSWORD);
       expect(await topology.accepts(topology.nodes[0]?.port as number, password)).toBe(true);
       expect(result.code).toBe(0);
+      expect(result.signal).toBeNull();
+      expect(result.stderr.split('\n').filter((line) => /stopped/.test(line))).toEqual([
+        'stopped watching 1 cluster(s)',
+      ]);
+      expect(result.stderr).not.toMatch(/subscription lost/);
+      expect(result.stderr.trimEnd().split('\n').at(-1)).toBe('stopped watching 1 cluster(s)');
       expect(result.stderr).toMatch(/"message":"sentinel event".*"channel":"\+sdown"/);
       expect(result.stdout).toMatch(/redis-ha\.rotation\.completed/);
       expect(result.stdout).toMatch(/redis-ha\.health\.changed\s+ok -> degraded REPLICA_DOWN/);

@@ -21,7 +21,9 @@ describe('crash between publish and parameter write', () => {
   it.each(['reconcile:after-publish', 'reconcile:after-parameters'])(
     'repeats the work with the same event id after a crash at %s',
     async (faultPoint) => {
-      const topology = await harness.topology();
+      // A 1 s down-after lets a stalled, busy machine fail over a second time between the
+      // crash and the rerun, which is then rightly a new event; 3 s keeps to one failover.
+      const topology = await harness.topology({ downAfterMs: 3000 });
       const dir = harness.tempDir();
       const store = join(dir, 'store');
       const inventory = writeInventory(dir, inventoryFor(topology));

@@ -19,7 +19,8 @@ async function setUp(overrides: Record<string, unknown> = {}, password = PASSWOR
   const topology = await harness.topology();
   const backend = harness.backend();
   await backend.parameters.put(PASSWORD_PARAMETER, password, { isSecure: true });
-  const cluster = clusterFor(topology, overrides);
+  // Verdicts and what one probe publishes: alert hysteresis has tests of its own.
+  const cluster = clusterFor(topology, { alertHysteresis: { probes: 1 }, ...overrides });
   const deps = controlDepsFor(backend);
   return { topology, backend, cluster, deps, reconcile: () => reconcileCluster(cluster, deps) };
 }

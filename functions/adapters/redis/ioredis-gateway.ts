@@ -20,7 +20,20 @@ import type {
 
 const MAX_RECONNECT_DELAY_MS = 5000;
 
+/** How a subscription notices a sentinel that stopped answering on a socket that looks open. */
+export interface SubscriptionLiveness {
+  /** PING the subscribed connection this often. */
+  readonly pingIntervalMs: number;
+  /** A PING or PSUBSCRIBE unanswered for this long means the subscription is dead. */
+  readonly deadlineMs: number;
+}
+
+export const DEFAULT_LIVENESS: SubscriptionLiveness = { pingIntervalMs: 2000, deadlineMs: 3000 };
+
 export class IoredisGateway implements RedisGateway {
+  /** `liveness`: how often subscriptions are PINGed and how long a reply may take. */
+  constructor(private readonly liveness: SubscriptionLiveness = DEFAULT_LIVENESS) {}
+
   async querySentinel(
     endpoint: Endpoint,
     options: ConnectionOptions,
@@ -132,36 +145,7 @@ export class IoredisGateway implements RedisGateway {
     options: ConnectionOptions,
     listener: SentinelListener,
   ): SentinelSubscription {
-    let attempts = 0;
-    const redis = new Redis({
-      ...baseOptions(endpoint, options),
-      ...credentials(options),
-      lazyConnect: false,
-      autoResubscribe: true,
-      // Back off exponentially with jitter while a sentinel is away; never give up.
-      retryStrategy: (times) => {
-        attempts = times;
-        const ceiling = Math.min(MAX_RECONNECT_DELAY_MS, 100 * 2 ** Math.min(times, 10));
-        return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-      },
-    });
-    redis.on('error', () => undefined);
-    redis.on('ready', () => {
-      attempts = 0;
-      listener.onConnected();
-    });
-    redis.on('close', () =>
-      listener.onDisconnected(attempts > 0 ? `reconnect attempt ${attempts}` : 'connection closed'),
-    );
-    redis.on('pmessage', (_pattern: string, channel: string, message: string) =>
-      listener.onEvent(channel, message),
-    );
-    redis.psubscribe('*').catch(() => undefined);
-    return {
-      close: async () => {
-        redis.disconnect();
-      },
-    };
+    return new LiveSubscription(endpoint, options, listener, this.liveness);
   }
 
   /** A one-shot connection, and the last socket error ioredis reported on it. */
@@ -330,4 +314,119 @@ function toReplica(raw: unknown): SentinelReplica {
     flags: (fields.flags ?? '').split(',').filter(Boolean),
     masterLinkStatus: fields['master-link-status'] ?? 'unknown',
   };
+}
+
+/**
+ * One PSUBSCRIBE * to one sentinel, kept alive for good. The subscription counts as live only
+ * once the sentinel acknowledged PSUBSCRIBE, and is declared dead when a PING goes unanswered
+ * past the deadline: a sentinel that restarted during a partition, or is frozen, leaves a
+ * socket that looks open for hours. Then the socket is destroyed and ioredis reconnects with
+ * backoff. The listener hears one `onDisconnected` per outage (not one per failed attempt) and
+ * one `onConnected` per recovery, and nothing after `close()`.
+ */
+class LiveSubscription implements SentinelSubscription {
+  private readonly redis: Redis;
+  private readonly heartbeat: NodeJS.Timeout;
+  private phase: 'connecting' | 'live' | 'lost' | 'closed' = 'connecting';
+  private isPinging = false;
+  private lastError: string | null = null;
+  /** Counts connections, so that a late failure of an old one never kills its successor. */
+  private generation = 0;
+
+  constructor(
+    endpoint: Endpoint,
+    options: ConnectionOptions,
+    private readonly listener: SentinelListener,
+    private readonly liveness: SubscriptionLiveness,
+  ) {
+    this.redis = new Redis({
+      ...baseOptions(endpoint, options),
+      ...credentials(options),
+      // Deadlines here are the liveness deadline, not the per-command timeout of probes.
+      commandTimeout: undefined,
+      lazyConnect: false,
+      // Subscribed again by hand at every `ready`, so that the acknowledgement is observed.
+      autoResubscribe: false,
+      // CLIENT SETINFO would delay `ready` on a frozen sentinel; sentinels do not need it.
+      disableClientInfo: true,
+      // Back off exponentially with jitter while a sentinel is away; never give up.
+      retryStrategy: (times) => {
+        const ceiling = Math.min(MAX_RECONNECT_DELAY_MS, 100 * 2 ** Math.min(times, 10));
+        return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+      },
+    });
+    this.redis.on('error', (error: Error) => (this.lastError = error.message.split('\n')[0] ?? ''));
+    this.redis.on('ready', () => void this.subscribe());
+    this.redis.on('close', () => {
+      this.generation += 1;
+      this.lose(this.lastError ?? 'connection closed');
+    });
+    this.redis.on('pmessage', (_pattern: string, channel: string, message: string) =>
+      listener.onEvent(channel, message),
+    );
+    this.heartbeat = setInterval(() => void this.ping(), liveness.pingIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  async close(): Promise<void> {
+    this.phase = 'closed';
+    clearInterval(this.heartbeat);
+    this.redis.disconnect();
+    // disconnect() only half-closes: a frozen sentinel never finishes the close, and its
+    // socket would keep the process alive after Ctrl-C.
+    this.redis.stream?.destroy();
+  }
+
+  private async subscribe(): Promise<void> {
+    this.lastError = null;
+    const generation = this.generation;
+    try {
+      await this.withinDeadline(this.redis.psubscribe('*'), 'PSUBSCRIBE');
+    } catch (error) {
+      this.kill(error, generation);
+      return;
+    }
+    if (generation !== this.generation) return;
+    if (this.phase === 'closed' || this.phase === 'live') return;
+    this.phase = 'live';
+    this.listener.onConnected();
+  }
+
+  private async ping(): Promise<void> {
+    if (this.phase !== 'live' || this.isPinging || this.redis.status !== 'ready') return;
+    this.isPinging = true;
+    const generation = this.generation;
+    try {
+      await this.withinDeadline(this.redis.ping(), 'PING');
+    } catch (error) {
+      this.kill(error, generation);
+    } finally {
+      this.isPinging = false;
+    }
+  }
+
+  /** Reports the loss and drops the socket so that ioredis reconnects and we resubscribe. */
+  private kill(error: unknown, generation: number): void {
+    if (this.phase === 'closed' || generation !== this.generation) return;
+    this.lose(error instanceof Error ? error.message : String(error));
+    this.redis.stream?.destroy();
+  }
+
+  private lose(detail: string): void {
+    if (this.phase === 'closed' || this.phase === 'lost') return;
+    this.phase = 'lost';
+    this.listener.onDisconnected(detail);
+  }
+
+  private withinDeadline<T>(work: Promise<T>, command: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no reply to ${command} within ${this.liveness.deadlineMs} ms`)),
+        this.liveness.deadlineMs,
+      );
+      timer.unref();
+    });
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  }
 }
