@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join, relative, resolve, sep } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIN_NODE_MAJOR, nodeVersionProblem } from '../../scripts/build-cli.mjs';
 import type { CliRun } from '../support/topology';
@@ -103,14 +103,17 @@ describe('the installed redis-ha command', () => {
   });
 });
 
-/** The project's sources in a temp folder, sharing this checkout's node_modules, unbuilt. */
+/** This checkout in a temp folder, unbuilt, sharing its node_modules. */
 function copyOfTheSources(): string {
   const root = resolve('.');
   const checkout = mkdtempSync(join(tmpdir(), 'redis-ha-build-'));
   dirs.push(checkout);
-  for (const entry of ['bin', 'cli', 'functions', 'scripts', 'package.json', 'tsconfig.json']) {
-    cpSync(join(root, entry), join(checkout, entry), { recursive: true });
-  }
+  const notCopied = new Set(['node_modules', 'dist', '.git', '.redis-ha', 'cdk.out', 'coverage']);
+  cpSync(root, checkout, {
+    recursive: true,
+    filter: (source) =>
+      source === root || !notCopied.has(relative(root, source).split(sep)[0] ?? ''),
+  });
   symlinkSync(join(root, 'node_modules'), join(checkout, 'node_modules'));
   return checkout;
 }
