@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds dist/redis-ha.mjs when missing or stale: process tests run the built CLI.
+    globalSetup: ['test/support/build-cli.ts'],
     // Integration tests start real redis-server and sentinel processes; failovers take seconds.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -1,20 +1,12 @@
 // `npm start` runs the sandbox: a real failover with its timeline, then a rotation with its
 // own. It must succeed, show the parameters pointing at the new master with the password
 // masked, and leave no process behind.
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { processesMatching } from '../support/processes';
 import { runCli } from '../support/topology';
 
-const redisServers = () => {
-  try {
-    return execFileSync('pgrep', ['-f', 'redis-ha-topology-'], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter(Boolean);
-  } catch {
-    return [];
-  }
-};
+// Throws when the processes cannot be listed: "none left" must mean someone looked.
+const redisServers = () => processesMatching('redis-ha-topology-');
 
 describe('sandbox', () => {
   it('fails the master over, rotates the password, prints both timelines, then cleans up', async () => {

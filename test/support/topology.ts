@@ -172,9 +172,13 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+// The built CLI through the launcher users run (`npx redis-ha`: bin/redis-ha.mjs), with its
+// shebang's flag, on this Node 24; vitest's global setup has built it.
+const CLI_ARGS: readonly string[] = ['--max-semi-space-size=16', 'bin/redis-ha.mjs'];
+
 /** Starts the real CLI as a long-running child process (`watch`); stop it with `stop()`. */
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/redis-ha.ts', ...args], {
+  const child = spawn(process.execPath, CLI_ARGS.concat(args), {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -195,13 +199,13 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
   };
 }
 
-/** Runs the real CLI (`bin/redis-ha.ts`) as a child process, as a user would. */
+/** Runs the real CLI (built, `bin/redis-ha.mjs`) as a child process, as a user would. */
 export function runCli(
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/redis-ha.ts', ...args], {
+    const child = spawn(process.execPath, CLI_ARGS.concat(args), {
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
