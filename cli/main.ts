@@ -62,6 +62,7 @@ const OPTIONS = {
   force: { type: 'boolean', default: false },
   'dry-run': { type: 'boolean', default: false },
   'no-wait': { type: 'boolean', default: false },
+  abort: { type: 'boolean', default: false },
 } as const;
 
 /** Which options each command accepts besides the global ones. */
@@ -73,7 +74,7 @@ const COMMAND_OPTIONS: Record<string, readonly string[]> = {
   events: ['cluster', 'limit', 'follow'],
   validate: [],
   schema: [],
-  rotate: ['grace', 'force', 'dry-run', 'no-wait'],
+  rotate: ['grace', 'force', 'dry-run', 'no-wait', 'abort'],
   rotations: [],
   sandbox: [],
 };
@@ -205,6 +206,7 @@ async function dispatch(argv: readonly string[], io: Io, signal: AbortSignal): P
           isForced: values.force ?? false,
           isDryRun: values['dry-run'] ?? false,
           noWait: values['no-wait'] ?? false,
+          isAbort: values.abort ?? false,
           json,
           signal,
           ...(gracePeriodMs !== undefined ? { gracePeriodMs } : {}),

@@ -2,7 +2,7 @@
 // a `redis-server` process with its own config file (0600: it holds the password). Used by the
 // sandbox and by every integration test. Always cleans up, even when the caller crashes.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,12 @@ export interface TopologyOptions {
   readonly commandRenames?: Readonly<Record<string, string>>;
   /** Use an ACL file (`aclfile`) instead of users in redis.conf. */
   readonly useAclFile?: boolean;
+  /**
+   * Start the data nodes from command-line arguments only (`redis-server --port N
+   * --requirepass X ...`), as the official Docker image does: no config file, so CONFIG REWRITE
+   * fails. The would-be config stays on disk (0600) only to restart a node the same way.
+   */
+  readonly withoutConfigFile?: boolean;
 }
 
 export interface RedisProcess {
@@ -205,7 +211,9 @@ export class Topology {
     const args =
       processInfo.role === 'sentinel'
         ? [processInfo.configFile, '--sentinel']
-        : [processInfo.configFile];
+        : this.options.withoutConfigFile
+          ? configAsArguments(readFileSync(processInfo.configFile, 'utf8'))
+          : [processInfo.configFile];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     live.add(child);
     child.once('exit', () => live.delete(child));
@@ -385,6 +393,17 @@ export class Topology {
     await Promise.all([...this.nodes, ...this.sentinels].map((p) => this.kill(p)));
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** `port 1\nsave ""` -> `['--port', '1', '--save', '']`: a config file as redis-server arguments. */
+function configAsArguments(config: string): string[] {
+  return config
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .flatMap((line) => {
+      const [name, ...values] = line.trim().split(/\s+/);
+      return [`--${name}`, ...values.map((v) => (v === '""' ? '' : v))];
+    });
 }
 
 /** Sends PING on a bare socket; any reply (+PONG, -NOAUTH) means the server is up. */

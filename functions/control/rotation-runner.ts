@@ -4,6 +4,7 @@
 // before Redis is touched; the old one stays valid until the grace period has passed. Secrets
 // live only in the parameter store and in memory: never in the record, journal, logs or errors.
 import { randomUUID } from 'node:crypto';
+import { parseEndpoint, type Endpoint } from '../core/endpoint';
 import { formatEndpoint } from '../core/endpoint';
 import { redact, RedisHaError } from '../core/errors';
 import { buildEvent, EventType } from '../core/events';
@@ -20,7 +21,16 @@ import {
   type RotationPhase,
   type RotationRecord,
 } from '../core/rotation';
+import {
+  describeSharedUsers,
+  nodesWithoutConfigFile,
+  sharedPasswordUsers,
+  unpersistableRefusal,
+  unpersistedWarning,
+  type NodeFacts,
+} from '../core/rotation-preflight';
 import { noFaults } from './fault-points';
+import { describeLockOwner, isLockOwnerGone, lockOwnerId } from './rotation-lock';
 import {
   dataNodes,
   RotationSteps,
@@ -49,27 +59,62 @@ export interface RotationOptions {
   /** How long the rotation lock outlives a crashed runner. */
   readonly leaseMs: number;
   readonly signal?: AbortSignal;
+  /** Told, in words for a person, when the runner waits (e.g. for a grace period to end). */
+  readonly onNotice?: (text: string) => void;
 }
 
 /** The lock is held by another runner, or another rotation of the cluster is in flight. */
 export class RotationLockedError extends RedisHaError {
-  constructor(cluster: string, detail: string) {
-    super('ROTATION_LOCKED', `cluster ${cluster} is already rotating (${detail})`);
+  constructor(cluster: string, detail: string, message?: string) {
+    super('ROTATION_LOCKED', message ?? `cluster ${cluster} is already rotating (${detail})`);
   }
 }
 
-/** The cluster's verdict is not ok and the rotation was not forced. */
-export class RotationRefusedError extends RedisHaError {
-  constructor(cluster: string, detail: string) {
+/** The rotation is published and its grace period runs: it can finish once that ends. */
+export class RotationInGraceError extends RotationLockedError {
+  constructor(cluster: string, record: RotationRecord, now: Date, finisher: string | null) {
+    const endsAt = record.graceEndsAt ?? now.toISOString();
+    const inSeconds = Math.max(0, Math.ceil((Date.parse(endsAt) - now.getTime()) / 1000));
     super(
-      'ROTATION_REFUSED',
-      `refusing to rotate ${cluster}: ${detail} (use --force to rotate anyway)`,
+      cluster,
+      '',
+      `rotation ${record.rotationId} of ${cluster} is published and in its grace period: the new password is live, the old one stays valid until ${endsAt} (in ${inSeconds} s). ` +
+        (finisher
+          ? `${finisher} is waiting to finish it then.`
+          : `It can finish then: run \`redis-ha rotate ${cluster}\` (without --no-wait it waits for that) or let \`redis-ha watch\` finish it.`),
     );
   }
 }
 
+/** The cluster's verdict is not ok and the rotation was not forced, or a node forbids it. */
+export class RotationRefusedError extends RedisHaError {
+  constructor(cluster: string, detail: string, isForceable = true) {
+    super(
+      'ROTATION_REFUSED',
+      `refusing to rotate ${cluster}: ${detail}${isForceable ? ' (use --force to rotate anyway)' : ''}`,
+    );
+  }
+}
+
+/** `--abort` of a rotation past publishing: rolling back would cut the platforms off. */
+export class RotationAbortRefusedError extends RedisHaError {
+  constructor(cluster: string, record: RotationRecord) {
+    super(
+      'ROTATION_ABORT_REFUSED',
+      `cannot abort rotation ${record.rotationId} of ${cluster}: it is past publishing (phase ${record.phase}), so the platforms already read the new password and rolling back would cut them off. ` +
+        `Run \`redis-ha rotate ${cluster}\` again to roll it forward instead${record.graceEndsAt ? ` (it removes the old password once the grace period ends at ${record.graceEndsAt})` : ''}.`,
+    );
+  }
+}
+
+/** What `abort` did: nothing in flight, or the rotation it rolled back. */
+export interface AbortOutcome {
+  readonly record: RotationRecord | undefined;
+  readonly wasInFlight: boolean;
+}
+
 export class RotationRunner {
-  private readonly owner = randomUUID();
+  private readonly owner = lockOwnerId();
   private readonly faults;
   private readonly steps: RotationSteps;
 
@@ -86,7 +131,7 @@ export class RotationRunner {
   async run(): Promise<RotationRecord> {
     const existing = await this.current();
     if (existing && !isTerminal(existing.phase)) return this.resume(existing);
-    if (!(await this.lock(this.options.leaseMs))) throw this.lockedError();
+    if (!(await this.lockOrTakeOver(this.options.leaseMs))) throw await this.lockedError();
     const now = this.deps.clock.now();
     let record: RotationRecord = {
       rotationId: randomUUID(),
@@ -106,47 +151,142 @@ export class RotationRunner {
     try {
       const probe = await probeCluster(this.cluster, this.deps);
       if (probe.verdict.status !== 'ok' && !record.isForced) {
-        const reasons = probe.verdict.reasons.map((r) => r.code).join(', ');
+        const reasons = probe.verdict.reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
         throw new RotationRefusedError(
           this.cluster.name,
           `verdict is ${probe.verdict.status} (${reasons})`,
         );
       }
-      record = { ...record, nodes: dataNodes(this.cluster, probe) };
+      const nodes = dataNodes(this.cluster, probe);
+      // Step 1 reads before anything is written: config files, users sharing the password.
+      const facts = await this.inspect(nodes, probe.credentials.dataPassword);
+      const unpersisted = nodesWithoutConfigFile(facts);
+      const refusal = unpersistableRefusal(unpersisted, this.cluster.rotation.allowUnpersisted);
+      if (refusal) throw new RotationRefusedError(this.cluster.name, refusal, false);
+      record = {
+        ...record,
+        nodes,
+        sharedPasswordUsers: sharedPasswordUsers(facts, this.user),
+        unpersistedNodes: unpersisted,
+      };
     } catch (error) {
       await this.deps.state.releaseLock(this.cluster.name, this.owner);
       throw error;
     }
     await this.save(record);
-    await this.journal(
-      record,
-      'started',
-      'done',
-      `nodes ${record.nodes.join(', ')}; grace ${record.gracePeriodMs} ms`,
-    );
+    await this.journal(record, 'started', 'done', this.startedDetail(record));
     await this.publish(record, EventType.rotationStarted, {
       nodes: record.nodes,
       actor: record.actor,
+      ...this.findings(record),
     });
     return this.advance(record);
   }
 
   /** Resumes a rotation in flight (after a crash, or when its grace period has ended). */
   async resume(record: RotationRecord): Promise<RotationRecord> {
-    if (!(await this.lock(this.options.leaseMs))) throw this.lockedError();
-    await this.journal(record, record.phase, 'started', `resumed by ${this.options.actor}`);
+    const now = this.deps.clock.now();
+    const isInGrace =
+      record.phase === 'published' && Date.parse(record.graceEndsAt ?? '') > now.getTime();
+    if (isInGrace) {
+      const holder = await this.liveHolder();
+      if (holder || !this.options.waitForGrace)
+        throw new RotationInGraceError(this.cluster.name, record, now, holder);
+    }
+    const takenFrom = await this.lockOrTakeOver(this.options.leaseMs);
+    if (!takenFrom) throw await this.lockedError();
+    if (isInGrace) {
+      this.options.onNotice?.(
+        `rotation ${record.rotationId} of ${this.cluster.name} is published; waiting for its grace period to end at ${record.graceEndsAt} to finish it`,
+      );
+    }
+    const detail = `resumed by ${this.options.actor}${typeof takenFrom === 'string' ? ` (took over from crashed ${takenFrom})` : ''}`;
+    await this.journal(record, record.phase, 'started', detail);
     return this.advance(record);
+  }
+
+  /**
+   * `rotate --abort`: rolls a rotation back to the old password if it has not been published;
+   * refuses after publishing (the platforms read the new password: roll forward instead). Takes
+   * over the lock from a crashed runner on this host at once; refuses while a live one holds it.
+   */
+  async abort(): Promise<AbortOutcome> {
+    const record = await this.current();
+    if (!record || isTerminal(record.phase)) return { record, wasInFlight: false };
+    if (isPublished(record.phase)) throw new RotationAbortRefusedError(this.cluster.name, record);
+    const takenFrom = await this.lockOrTakeOver(this.options.leaseMs);
+    if (!takenFrom) throw await this.lockedError();
+    const reason = `aborted by ${this.options.actor}`;
+    await this.journal(
+      record,
+      'abort',
+      'started',
+      `${reason} at ${record.phase}${typeof takenFrom === 'string' ? ` (took over from crashed ${takenFrom})` : ''}`,
+    );
+    const error = record.error ? `${record.error}; ${reason}` : reason;
+    // Nothing reached Redis before pending-stored: closing drops whatever was stored.
+    if (record.phase === 'started')
+      return { record: await this.closeRolledBack({ ...record, error }, {}), wasInFlight: true };
+    const rollingBack =
+      record.phase === 'rolling-back'
+        ? record
+        : await this.save({ ...record, phase: 'rolling-back', error });
+    return { record: await this.advance(rollingBack), wasInFlight: true };
   }
 
   /** What a rotation would do, without doing any of it. */
   async plan(): Promise<string[]> {
     const probe = await probeCluster(this.cluster, this.deps);
+    const nodes = dataNodes(this.cluster, probe);
+    const facts = await this.inspect(nodes, probe.credentials.dataPassword);
+    const unpersisted = nodesWithoutConfigFile(facts);
+    const refusal = unpersistableRefusal(unpersisted, this.cluster.rotation.allowUnpersisted);
     return rotationPlan(this.cluster, {
-      nodes: dataNodes(this.cluster, probe),
+      nodes,
       status: probe.verdict.status,
       isForced: !!this.options.isForced,
       gracePeriodMs: this.options.gracePeriodMs ?? gracePeriodMs(this.cluster),
+      sharedUsers: describeSharedUsers(sharedPasswordUsers(facts, this.user)),
+      configFileNote: refusal
+        ? { isRefusal: true, text: refusal }
+        : unpersisted.length > 0
+          ? { isRefusal: false, text: unpersistedWarning(unpersisted) }
+          : null,
     });
+  }
+
+  private get user(): string {
+    return this.cluster.username ?? 'default';
+  }
+
+  private async inspect(nodes: readonly string[], password?: string): Promise<NodeFacts[]> {
+    // Without a stored password there is nothing to log in with: step 2 then stops the rotation.
+    if (!password) return [];
+    return this.steps.inspect(
+      nodes.map((n) => parseEndpoint(n) as Endpoint),
+      password,
+    );
+  }
+
+  private startedDetail(record: RotationRecord): string {
+    const shared = describeSharedUsers(record.sharedPasswordUsers ?? {});
+    return [
+      `nodes ${record.nodes.join(', ')}; grace ${record.gracePeriodMs} ms`,
+      ...(shared ? [`old password also accepted by ${shared}: they rotate too`] : []),
+      ...(record.unpersistedNodes?.length
+        ? [`warning: ${unpersistedWarning(record.unpersistedNodes)}`]
+        : []),
+    ].join('; ');
+  }
+
+  /** Users sharing the password and nodes rotated in memory only, for events (no secret). */
+  private findings(record: RotationRecord): Record<string, unknown> {
+    const unpersisted = record.unpersistedNodes ?? [];
+    return {
+      sharedPasswordUsers: record.sharedPasswordUsers ?? {},
+      unpersistedNodes: unpersisted,
+      ...(unpersisted.length > 0 ? { warning: unpersistedWarning(unpersisted) } : {}),
+    };
   }
 
   private async advance(start: RotationRecord): Promise<RotationRecord> {
@@ -156,7 +296,7 @@ export class RotationRunner {
       const phase = record.phase;
       // Renew the lease before each step; losing it means another runner took over.
       if (phase !== 'published' && !(await this.lock(this.options.leaseMs)))
-        throw this.lockedError();
+        throw await this.lockedError();
       try {
         if (phase === 'rolling-back') {
           record = await this.rollBack(record, secrets ?? (await this.secrets()));
@@ -167,8 +307,17 @@ export class RotationRunner {
           secrets ??= await this.secrets();
           if (phase === 'pending-stored') {
             const nodes = await this.steps.nodes(record.nodes, secrets.oldPassword);
-            await this.steps.addPassword(nodes, secrets);
-            record = { ...record, nodes: nodes.map(formatEndpoint) };
+            const added = await this.steps.addPassword(
+              nodes,
+              secrets,
+              record.sharedPasswordUsers ?? {},
+            );
+            record = {
+              ...record,
+              nodes: nodes.map(formatEndpoint),
+              sharedPasswordUsers: added.shared,
+              unpersistedNodes: union(record.unpersistedNodes, added.unpersisted),
+            };
           } else if (phase === 'nodes-added')
             await this.steps.pointSentinelsAt(secrets.newPassword, secrets.sentinel?.newPassword);
           else if (phase === 'sentinels-updated') {
@@ -178,7 +327,15 @@ export class RotationRunner {
           else if (phase === 'published') {
             if (!(await this.graceHasEnded(record))) return record;
             const nodes = await this.steps.nodes(record.nodes, secrets.newPassword);
-            await this.steps.removeOldPassword(nodes, secrets);
+            const removed = await this.steps.removeOldPassword(
+              nodes,
+              secrets,
+              record.sharedPasswordUsers ?? {},
+            );
+            record = {
+              ...record,
+              unpersistedNodes: union(record.unpersistedNodes, removed.unpersisted),
+            };
           } else if (phase === 'old-removed') await this.finish(record);
         }
         const next = nextPhase(phase);
@@ -217,7 +374,7 @@ export class RotationRunner {
         }
         if (phase === 'started') {
           // Nothing reached Redis yet: drop whatever was stored and close the rotation.
-          record = await this.closeRolledBack({ ...record, error: message }, []);
+          record = await this.closeRolledBack({ ...record, error: message }, {});
           continue;
         }
         record = await this.save({ ...record, phase: 'rolling-back', error: message });
@@ -334,7 +491,10 @@ export class RotationRunner {
 
   private async finish(record: RotationRecord): Promise<void> {
     await this.deleteInFlightCopies();
-    await this.publish(record, EventType.rotationCompleted, { startedAt: record.startedAt });
+    await this.publish(record, EventType.rotationCompleted, {
+      startedAt: record.startedAt,
+      ...this.findings(record),
+    });
     await this.deps.state.releaseLock(this.cluster.name, this.owner);
   }
 
@@ -344,24 +504,33 @@ export class RotationRunner {
     secrets: RotationSecrets,
   ): Promise<RotationRecord> {
     const nodes = await this.steps.nodes(record.nodes, secrets.oldPassword);
-    const { skipped, unreverted } = await this.steps.revert(nodes, secrets);
-    if (unreverted.length > 0) throw new RedisHaError('ROLLBACK_INCOMPLETE', unreverted.join('; '));
-    return this.closeRolledBack(record, skipped);
+    const outcome = await this.steps.revert(nodes, secrets, record.sharedPasswordUsers ?? {});
+    if (outcome.unreverted.length > 0)
+      throw new RedisHaError('ROLLBACK_INCOMPLETE', outcome.unreverted.join('; '));
+    return this.closeRolledBack(record, outcome);
   }
 
   private async closeRolledBack(
     record: RotationRecord,
-    skipped: readonly string[],
+    {
+      skipped = [],
+      unpersisted = [],
+    }: { skipped?: readonly string[]; unpersisted?: readonly string[] },
   ): Promise<RotationRecord> {
     await this.deleteInFlightCopies();
     const done = await this.save({ ...record, phase: 'rolled-back', completedAt: this.now() });
-    await this.journal(
-      done,
-      'rolled-back',
-      'done',
-      skipped.length ? `skipped unreachable: ${skipped.join('; ')}` : '',
-    );
-    await this.publish(done, EventType.rotationRolledBack, { error: record.error });
+    const notes = [
+      ...(skipped.length ? [`skipped unreachable: ${skipped.join('; ')}`] : []),
+      // The old password is back in memory there; their config may still hold the new one.
+      ...(unpersisted.length
+        ? [`reverted in memory but not persisted: ${unpersisted.join('; ')}`]
+        : []),
+    ];
+    await this.journal(done, 'rolled-back', 'done', notes.join('; '));
+    await this.publish(done, EventType.rotationRolledBack, {
+      error: record.error,
+      ...(unpersisted.length ? { unpersisted } : {}),
+    });
     await this.deps.state.releaseLock(this.cluster.name, this.owner);
     return done;
   }
@@ -385,11 +554,42 @@ export class RotationRunner {
     );
   }
 
-  private lockedError(): RotationLockedError {
-    return new RotationLockedError(
-      this.cluster.name,
-      'another rotation holds the lock; see `redis-ha rotations`',
-    );
+  /**
+   * Takes the lock, or takes it over from a holder on this host whose process is gone (so a
+   * crashed runner does not block its own rotation for a whole lease). Returns false when a
+   * live (or unknowable) holder keeps it, true when taken, or who was taken over from.
+   */
+  private async lockOrTakeOver(leaseMs: number): Promise<boolean | string> {
+    if (await this.lock(leaseMs)) return true;
+    const held = await this.deps.state.getLock(this.cluster.name);
+    if (!held || !isLockOwnerGone(held.owner)) return false;
+    await this.deps.state.releaseLock(this.cluster.name, held.owner);
+    if (!(await this.lock(leaseMs))) return false;
+    const from = describeLockOwner(held.owner);
+    this.deps.logger.warn('took over the rotation lock of a crashed runner', {
+      cluster: this.cluster.name,
+      from,
+    });
+    return from;
+  }
+
+  /** Who holds the lock now, when that is a live (or unknowable) process other than this one. */
+  private async liveHolder(): Promise<string | null> {
+    const held = await this.deps.state.getLock(this.cluster.name);
+    const isLive =
+      held &&
+      held.owner !== this.owner &&
+      held.expiresAt > this.now() &&
+      !isLockOwnerGone(held.owner);
+    return isLive ? describeLockOwner(held.owner) : null;
+  }
+
+  private async lockedError(): Promise<RotationLockedError> {
+    const held = await this.deps.state.getLock(this.cluster.name);
+    const by = held
+      ? `${describeLockOwner(held.owner)} holds its lock until ${held.expiresAt}`
+      : 'another runner holds its lock';
+    return new RotationLockedError(this.cluster.name, `${by}; see \`redis-ha rotations\``);
   }
 
   private async journal(
@@ -438,6 +638,10 @@ export class RotationRunner {
   private now(): string {
     return this.deps.clock.now().toISOString();
   }
+}
+
+function union(a: readonly string[] = [], b: readonly string[] = []): string[] {
+  return [...new Set([...a, ...b])];
 }
 
 function nextPhaseOrSelf(phase: RotationPhase): string {

@@ -1,10 +1,17 @@
 // The Redis side of a password rotation: what steps 3, 4, 5 and 7 (and a rollback) do to the
 // data nodes and sentinels. Each operation is idempotent, so a resumed step can run it again.
 // Commands go through the cluster's command renames; errors never carry a password.
+import { createHash } from 'node:crypto';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../core/endpoint';
 import { GatewayError, redact, RedisHaError } from '../core/errors';
 import { mapAddress, type SentinelCluster } from '../core/inventory';
 import type { ConnectionOptions } from '../core/ports';
+import {
+  configFileFromInfo,
+  usersHoldingPassword,
+  type NodeFacts,
+} from '../core/rotation-preflight';
+import { noFaults } from './fault-points';
 import type { ControlDeps } from './reconcile';
 import {
   dataConnection,
@@ -29,7 +36,12 @@ export interface RotationSecrets extends PasswordPair {
 export interface RevertOutcome {
   readonly skipped: readonly string[];
   readonly unreverted: readonly string[];
+  /** Nodes whose runtime state is reverted but whose config could not be rewritten, and why. */
+  readonly unpersisted: readonly string[];
 }
+
+/** Other ACL users than the rotated one that held the old password, per node (host:port). */
+export type SharedUsers = Readonly<Record<string, readonly string[]>>;
 
 // `ACL SETUSER u <pw` for a password the user no longer has: already removed, so done.
 const PASSWORD_ALREADY_REMOVED = /does not exist|no such password/i;
@@ -64,23 +76,72 @@ export class RotationSteps {
     return [...all].map((text) => parseEndpoint(text) as Endpoint);
   }
 
-  /** Step 3: the new password next to the old on every node (and sentinel), then masterauth. */
-  async addPassword(nodes: readonly Endpoint[], secrets: RotationSecrets): Promise<void> {
+  /**
+   * Step 1, read-only: whether each node has a config file and which enabled users hold the old
+   * password (ACL LIST shows each password's SHA-256, so no login attempt is needed). A node that
+   * cannot be asked is left out: step 3 then meets it, or fails on it and rolls back.
+   */
+  async inspect(nodes: readonly Endpoint[], oldPassword: string): Promise<NodeFacts[]> {
+    const facts: NodeFacts[] = [];
+    for (const node of nodes) {
+      try {
+        const [info, acl] = await this.onNode(
+          node,
+          [oldPassword],
+          [
+            ['INFO', 'server'],
+            ['ACL', 'LIST'],
+          ],
+        );
+        facts.push({
+          node: formatEndpoint(node),
+          hasConfigFile: configFileFromInfo(String(info)) !== '',
+          usersWithOldPassword: usersHoldingPassword(acl as string[], sha256(oldPassword)),
+        });
+      } catch {
+        // Unknown for now; see above.
+      }
+    }
+    return facts;
+  }
+
+  /**
+   * Step 3: the new password next to the old on every node (and sentinel), for the rotated user
+   * and every other user that held the old password, then masterauth. Returns the users that
+   * share the password (`known` plus those found now) and the nodes left unpersisted.
+   */
+  async addPassword(
+    nodes: readonly Endpoint[],
+    secrets: RotationSecrets,
+    known: SharedUsers,
+  ): Promise<{ shared: SharedUsers; unpersisted: string[] }> {
     const { oldPassword, newPassword } = secrets;
+    const shared: Record<string, readonly string[]> = {};
+    const unpersisted: string[] = [];
     // Two passes: no replica may authenticate with the new password before every node knows it.
     for (const node of nodes) {
+      const key = formatEndpoint(node);
+      // The old password stays on every holder until step 7, so asking again on a resume is safe.
+      const [acl] = await this.onNode(node, [oldPassword, newPassword], [['ACL', 'LIST']]);
+      const found = usersHoldingPassword(acl as string[], sha256(oldPassword));
+      const others = [...new Set([...(known[key] ?? []), ...found])].filter((u) => u !== this.user);
+      if (others.length > 0) shared[key] = others;
       await this.onNode(
         node,
         [oldPassword, newPassword],
-        [['ACL', 'SETUSER', this.user, 'on', `>${newPassword}`]],
+        [
+          ['ACL', 'SETUSER', this.user, 'on', `>${newPassword}`],
+          ...others.map((u) => ['ACL', 'SETUSER', u, `>${newPassword}`]),
+        ],
       );
     }
     for (const node of nodes) {
       await this.onNode(node, [newPassword, oldPassword], this.masterauth(newPassword));
-      await this.persist(node, [newPassword, oldPassword]);
+      if (!(await this.persist(node, [newPassword, oldPassword])))
+        unpersisted.push(formatEndpoint(node));
     }
     const pair = secrets.sentinel;
-    if (!pair) return;
+    if (!pair) return { shared, unpersisted };
     for (const sentinel of this.sentinels()) {
       await this.onSentinel(
         sentinel,
@@ -91,6 +152,7 @@ export class RotationSteps {
         ],
       );
     }
+    return { shared, unpersisted };
   }
 
   /**
@@ -150,25 +212,41 @@ export class RotationSteps {
     for (const node of nodes) await this.onNode(node, [secrets.newPassword], [['PING']]);
   }
 
-  /** Step 7: only the new passwords remain, everywhere, and the old ones are refused. */
-  async removeOldPassword(nodes: readonly Endpoint[], secrets: RotationSecrets): Promise<void> {
+  /**
+   * Step 7: only the new passwords remain, everywhere, and the old ones are refused by every
+   * user that accepted them before (the rotated user and those sharing its password). When a
+   * node still accepts the old password, the error names the node and user, never the password.
+   */
+  async removeOldPassword(
+    nodes: readonly Endpoint[],
+    secrets: RotationSecrets,
+    shared: SharedUsers,
+  ): Promise<{ unpersisted: string[] }> {
     const { oldPassword, newPassword } = secrets;
+    const unpersisted: string[] = [];
+    const stillAccepting: string[] = [];
     for (const node of nodes) {
+      const others = shared[formatEndpoint(node)] ?? [];
       await this.onNode(
         node,
         [newPassword],
-        [['ACL', 'SETUSER', this.user, `<${oldPassword}`]],
+        [this.user, ...others].map((u) => ['ACL', 'SETUSER', u, `<${oldPassword}`]),
         PASSWORD_ALREADY_REMOVED,
       );
-      if (!this.cluster.username) {
-        // requirepass style: keep redis.conf's requirepass line in step with the ACL.
-        await this.onNode(node, [newPassword], [['CONFIG', 'SET', 'requirepass', newPassword]]);
-      }
-      await this.persist(node, [newPassword]);
-      await this.assertRefused(node, dataConnection(this.cluster, oldPassword));
+      await this.alignRequirepass(node, secrets, others.includes('default'));
+      if (!(await this.persist(node, [newPassword]))) unpersisted.push(formatEndpoint(node));
+      stillAccepting.push(
+        ...(await this.usersAccepting(node, [this.user, ...others], oldPassword, newPassword)),
+      );
+    }
+    if (stillAccepting.length > 0) {
+      throw new RedisHaError(
+        'ROTATION_OLD_STILL_VALID',
+        `the old password is still accepted by ${stillAccepting.join(', ')}`,
+      );
     }
     const pair = secrets.sentinel;
-    if (!pair) return;
+    if (!pair) return { unpersisted };
     for (const sentinel of this.sentinels()) {
       await this.onSentinel(
         sentinel,
@@ -179,23 +257,81 @@ export class RotationSteps {
       await this.onSentinel(sentinel, [pair.newPassword], [['SENTINEL', 'FLUSHCONFIG']]);
       await this.assertRefused(sentinel, sentinelConnection(this.cluster, pair.oldPassword));
     }
+    return { unpersisted };
   }
 
-  /** Rollback: sentinels and masterauth back to the old passwords, the new ones removed. */
-  async revert(nodes: readonly Endpoint[], secrets: RotationSecrets): Promise<RevertOutcome> {
+  /**
+   * requirepass style: keep redis.conf's requirepass line in step with the default user, or a
+   * restart would bring the old password back. Setting requirepass leaves `default` with that
+   * one password, so it is done only where requirepass held the old (or already the new) one.
+   */
+  private async alignRequirepass(
+    node: Endpoint,
+    { oldPassword, newPassword }: PasswordPair,
+    isDefaultSharing: boolean,
+  ): Promise<void> {
+    if (this.cluster.username && !isDefaultSharing) return;
+    if (this.cluster.username) {
+      const [reply] = await this.onNode(node, [newPassword], [['CONFIG', 'GET', 'requirepass']]);
+      const current = ((reply ?? []) as string[])[1];
+      if (current !== oldPassword) return;
+    }
+    await this.onNode(node, [newPassword], [['CONFIG', 'SET', 'requirepass', newPassword]]);
+  }
+
+  /** `host:port user x` for each of `users`, and any other enabled user, that accepts `password`. */
+  private async usersAccepting(
+    node: Endpoint,
+    users: readonly string[],
+    password: string,
+    loginPassword: string,
+  ): Promise<string[]> {
+    const where = formatEndpoint(node);
+    const accepting: string[] = [];
+    for (const user of users) {
+      try {
+        await this.deps.gateway.run(
+          node,
+          { ...dataConnection(this.cluster, password), username: user },
+          [['PING']],
+        );
+        accepting.push(`${where} user ${user}`);
+      } catch (error) {
+        if (!(error instanceof GatewayError && error.failure === 'auth-failed')) throw error;
+      }
+    }
+    // Any other user still holding it (added meanwhile, or missed): ACL LIST shows its hash.
+    const [acl] = await this.onNode(node, [loginPassword], [['ACL', 'LIST']]);
+    for (const user of usersHoldingPassword(acl as string[], sha256(password)))
+      if (!users.includes(user)) accepting.push(`${where} user ${user}`);
+    return accepting;
+  }
+
+  /**
+   * Rollback: sentinels and masterauth back to the old passwords, the new ones removed from every
+   * user that got them. It never depends on the step that may have failed: the runtime state is
+   * reverted first, and a config that cannot be rewritten afterwards (no config file, a disk
+   * error) is recorded in `unpersisted` without keeping the rollback pending.
+   */
+  async revert(
+    nodes: readonly Endpoint[],
+    secrets: RotationSecrets,
+    shared: SharedUsers,
+  ): Promise<RevertOutcome> {
     const { oldPassword, newPassword, sentinel: pair } = secrets;
     // A target that cannot be reached now either never got the new password (it was down at
     // step 3) or gets it removed at the next attempt; one that answers and cannot be reverted
     // keeps the rollback pending.
     const skipped: string[] = [];
     const unreverted: string[] = [];
-    const attempt = async (work: () => Promise<unknown>) => {
+    const unpersisted: string[] = [];
+    const secretsShown = [oldPassword, newPassword, pair?.oldPassword, pair?.newPassword];
+    const attempt = async (work: () => Promise<unknown>, failures?: string[]) => {
       try {
         await work();
       } catch (error) {
-        const secretsShown = [oldPassword, newPassword, pair?.oldPassword, pair?.newPassword];
         const text = redact(error instanceof Error ? error.message : String(error), secretsShown);
-        (isUnreachable(error) ? skipped : unreverted).push(text);
+        (failures ?? (isUnreachable(error) ? skipped : unreverted)).push(text);
       }
     };
     const login = await this.sentinelPasswords();
@@ -215,22 +351,31 @@ export class RotationSteps {
         );
       }
     }
+    (this.deps.faults ?? noFaults)('rotation:rolling-back-sentinels-reverted');
     for (const node of nodes)
       await attempt(() =>
         this.onNode(node, [oldPassword, newPassword], this.masterauth(oldPassword)),
       );
     for (const node of nodes) {
+      const users = [this.user, ...(shared[formatEndpoint(node)] ?? [])];
+      let isReverted = false;
       await attempt(async () => {
         await this.onNode(
           node,
           [oldPassword, newPassword],
-          [['ACL', 'SETUSER', this.user, `<${newPassword}`]],
+          users.map((u) => ['ACL', 'SETUSER', u, `<${newPassword}`]),
           PASSWORD_ALREADY_REMOVED,
         );
-        await this.persist(node, [oldPassword]);
+        isReverted = true;
       });
+      if (!isReverted) continue;
+      await attempt(async () => {
+        // Back to the old password in memory is what counts; a config left behind is reported.
+        if (!(await this.persist(node, [oldPassword], true)))
+          unpersisted.push(`${formatEndpoint(node)}: no config file`);
+      }, unpersisted);
     }
-    return { skipped: [...new Set(skipped)], unreverted };
+    return { skipped: [...new Set(skipped)], unreverted, unpersisted };
   }
 
   private sentinels(): Endpoint[] {
@@ -263,14 +408,33 @@ export class RotationSteps {
     );
   }
 
-  /** CONFIG REWRITE always (masterauth, users in redis.conf); ACL SAVE when users live in an ACL file. */
-  private async persist(node: Endpoint, passwords: readonly string[]): Promise<void> {
-    const [reply] = await this.onNode(node, passwords, [['CONFIG', 'GET', 'aclfile']]);
+  /**
+   * CONFIG REWRITE (masterauth, users in redis.conf) and ACL SAVE when users live in an ACL
+   * file. A node without a config file cannot be rewritten: false when the inventory allows
+   * rotating it in memory only, an error naming the node otherwise.
+   */
+  private async persist(
+    node: Endpoint,
+    passwords: readonly string[],
+    isMemoryOnlyAllowed = this.cluster.rotation.allowUnpersisted,
+  ): Promise<boolean> {
+    const [info, reply] = await this.onNode(node, passwords, [
+      ['INFO', 'server'],
+      ['CONFIG', 'GET', 'aclfile'],
+    ]);
     const [, aclfile] = (reply ?? []) as string[];
+    const hasConfigFile = configFileFromInfo(String(info)) !== '';
+    if (!hasConfigFile && !isMemoryOnlyAllowed) {
+      throw new RedisHaError(
+        'NO_CONFIG_FILE',
+        `${formatEndpoint(node)} runs without a config file: CONFIG REWRITE cannot persist the password (rotation.allowUnpersisted is off)`,
+      );
+    }
     await this.onNode(node, passwords, [
       ...(aclfile ? [['ACL', 'SAVE']] : []),
-      ['CONFIG', 'REWRITE'],
+      ...(hasConfigFile ? [['CONFIG', 'REWRITE']] : []),
     ]);
+    return hasConfigFile;
   }
 
   private onNode(
@@ -356,4 +520,9 @@ export function dataNodes(cluster: SentinelCluster, probe: ProbeResult): string[
     for (const r of answer.replicas) nodes.add(formatEndpoint(mapAddress(cluster, r.endpoint)));
   }
   return [...nodes];
+}
+
+/** SHA-256 in lowercase hex, as ACL LIST shows a user's passwords. */
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
