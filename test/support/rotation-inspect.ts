@@ -1,14 +1,19 @@
 // Read-only looks at what a rotation left on the real processes and in the store, for tests
 // that must show "nothing changed" or "back to the old password": every node's ACL, its
 // masterauth, and a snapshot of parameters, journal and event log. Never prints a password.
+import Redis from 'ioredis';
 import type { LocalBackend } from '../../functions/adapters/local/local-backend';
 import type { Topology } from './topology';
 
 /** `ACL LIST` of every running data node, by port (hashes only, never a clear password). */
-export async function aclLists(topology: Topology): Promise<Record<number, unknown>> {
+export async function aclLists(
+  topology: Topology,
+  loginPassword = topology.options.password,
+): Promise<Record<number, unknown>> {
   const lists: Record<number, unknown> = {};
   for (const node of topology.nodes)
-    if (node.child) lists[node.port] = await topology.call(node.port, 'node', 'ACL', 'LIST');
+    if (node.child)
+      lists[node.port] = await topology.callAs(node.port, loginPassword, 'ACL', 'LIST');
   return lists;
 }
 
@@ -46,4 +51,28 @@ export async function storeSnapshot(backend: LocalBackend): Promise<string> {
     rotation: (await backend.state.getRotation('test')) ?? null,
     lock: (await backend.state.getLock('test')) ?? null,
   });
+}
+
+/** Whether the node on `port` lets `user` log in with `password` (AUTH user password). */
+export async function acceptsAs(port: number, user: string, password: string): Promise<boolean> {
+  const redis = new Redis({
+    host: '127.0.0.1',
+    port,
+    username: user,
+    password,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableReadyCheck: false,
+    connectTimeout: 1000,
+  });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
 }
