@@ -43,6 +43,9 @@ export interface RevertOutcome {
 /** Other ACL users than the rotated one that held the old password, per node (host:port). */
 export type SharedUsers = Readonly<Record<string, readonly string[]>>;
 
+/** Time allowed for CONFIG REWRITE / ACL SAVE, at least (they fsync). */
+const PERSIST_TIMEOUT_MS = 10_000;
+
 // `ACL SETUSER u <pw` for a password the user no longer has: already removed, so done.
 const PASSWORD_ALREADY_REMOVED = /does not exist|no such password/i;
 
@@ -430,10 +433,19 @@ export class RotationSteps {
         `${formatEndpoint(node)} runs without a config file: CONFIG REWRITE cannot persist the password (rotation.allowUnpersisted is off)`,
       );
     }
-    await this.onNode(node, passwords, [
-      ...(aclfile ? [['ACL', 'SAVE']] : []),
-      ...(hasConfigFile ? [['CONFIG', 'REWRITE']] : []),
-    ]);
+    // Both write and fsync a file: a busy disk may take longer than a command normally does.
+    await this.runWithAny(
+      node,
+      passwords,
+      (password) => {
+        const options = dataConnection(this.cluster, password);
+        return {
+          ...options,
+          commandTimeoutMs: Math.max(options.commandTimeoutMs, PERSIST_TIMEOUT_MS),
+        };
+      },
+      [...(aclfile ? [['ACL', 'SAVE']] : []), ...(hasConfigFile ? [['CONFIG', 'REWRITE']] : [])],
+    );
     return hasConfigFile;
   }
 
