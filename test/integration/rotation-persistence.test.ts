@@ -19,7 +19,6 @@ import {
   runCli,
   writeInventory,
   type CliRun,
-  type Topology,
 } from '../support/topology';
 
 const PENDING = `${PASSWORD_PARAMETER}/pending`;
