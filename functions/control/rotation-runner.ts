@@ -11,12 +11,9 @@ import { buildEvent, EventType } from '../core/events';
 import { gracePeriodMs, mapAddress, type SentinelCluster } from '../core/inventory';
 import type { JournalEntry } from '../core/ports';
 import {
-  generatePassword,
   isPublished,
   isTerminal,
   nextPhase,
-  pendingParameterName,
-  previousParameterName,
   rotationPlan,
   type RotationPhase,
   type RotationRecord,
@@ -30,16 +27,28 @@ import {
   type NodeFacts,
 } from '../core/rotation-preflight';
 import { noFaults } from './fault-points';
+import { deleteInFlightCopies, loadSecrets, storePending } from './rotation-secrets';
 import { describeLockOwner, isLockOwnerGone, lockOwnerId } from './rotation-lock';
-import {
-  dataNodes,
-  RotationSteps,
-  type PasswordPair,
-  type RotationSecrets,
-} from './rotation-steps';
+import { dataNodes, RotationSteps, type RotationSecrets } from './rotation-steps';
 import { templateValues, writePlatformParameters } from './platform-parameters';
 import { loadCredentials, probeCluster } from './probe-cluster';
 import type { ControlDeps } from './reconcile';
+
+import {
+  RotationAbortRefusedError,
+  RotationInGraceError,
+  RotationLockedError,
+  RotationRefusedError,
+  type AbortOutcome,
+} from './rotation-errors';
+
+export {
+  RotationAbortRefusedError,
+  RotationInGraceError,
+  RotationLockedError,
+  RotationRefusedError,
+  type AbortOutcome,
+};
 
 export interface RotationDeps extends ControlDeps {
   readonly randomBytes: (size: number) => Uint8Array;
@@ -61,56 +70,6 @@ export interface RotationOptions {
   readonly signal?: AbortSignal;
   /** Told, in words for a person, when the runner waits (e.g. for a grace period to end). */
   readonly onNotice?: (text: string) => void;
-}
-
-/** The lock is held by another runner, or another rotation of the cluster is in flight. */
-export class RotationLockedError extends RedisHaError {
-  constructor(cluster: string, detail: string, message?: string) {
-    super('ROTATION_LOCKED', message ?? `cluster ${cluster} is already rotating (${detail})`);
-  }
-}
-
-/** The rotation is published and its grace period runs: it can finish once that ends. */
-export class RotationInGraceError extends RotationLockedError {
-  constructor(cluster: string, record: RotationRecord, now: Date, finisher: string | null) {
-    const endsAt = record.graceEndsAt ?? now.toISOString();
-    const inSeconds = Math.max(0, Math.ceil((Date.parse(endsAt) - now.getTime()) / 1000));
-    super(
-      cluster,
-      '',
-      `rotation ${record.rotationId} of ${cluster} is published and in its grace period: the new password is live, the old one stays valid until ${endsAt} (in ${inSeconds} s). ` +
-        (finisher
-          ? `${finisher} is waiting to finish it then.`
-          : `It can finish then: run \`redis-ha rotate ${cluster}\` (without --no-wait it waits for that) or let \`redis-ha watch\` finish it.`),
-    );
-  }
-}
-
-/** The cluster's verdict is not ok and the rotation was not forced, or a node forbids it. */
-export class RotationRefusedError extends RedisHaError {
-  constructor(cluster: string, detail: string, isForceable = true) {
-    super(
-      'ROTATION_REFUSED',
-      `refusing to rotate ${cluster}: ${detail}${isForceable ? ' (use --force to rotate anyway)' : ''}`,
-    );
-  }
-}
-
-/** `--abort` of a rotation past publishing: rolling back would cut the platforms off. */
-export class RotationAbortRefusedError extends RedisHaError {
-  constructor(cluster: string, record: RotationRecord) {
-    super(
-      'ROTATION_ABORT_REFUSED',
-      `cannot abort rotation ${record.rotationId} of ${cluster}: it is past publishing (phase ${record.phase}), so the platforms already read the new password and rolling back would cut them off. ` +
-        `Run \`redis-ha rotate ${cluster}\` again to roll it forward instead${record.graceEndsAt ? ` (it removes the old password once the grace period ends at ${record.graceEndsAt})` : ''}.`,
-    );
-  }
-}
-
-/** What `abort` did: nothing in flight, or the rotation it rolled back. */
-export interface AbortOutcome {
-  readonly record: RotationRecord | undefined;
-  readonly wasInFlight: boolean;
 }
 
 export class RotationRunner {
@@ -299,12 +258,16 @@ export class RotationRunner {
         throw await this.lockedError();
       try {
         if (phase === 'rolling-back') {
-          record = await this.rollBack(record, secrets ?? (await this.secrets()));
+          record = await this.rollBack(
+            record,
+            secrets ?? (await loadSecrets(this.cluster, this.deps.parameters)),
+          );
           continue;
         }
-        if (phase === 'started') secrets = await this.storePending();
+        if (phase === 'started')
+          secrets = await storePending(this.cluster, this.deps.parameters, this.deps.randomBytes);
         else {
-          secrets ??= await this.secrets();
+          secrets ??= await loadSecrets(this.cluster, this.deps.parameters);
           if (phase === 'pending-stored') {
             const nodes = await this.steps.nodes(record.nodes, secrets.oldPassword);
             const added = await this.steps.addPassword(
@@ -383,55 +346,6 @@ export class RotationRunner {
     return record;
   }
 
-  /** The parameters that rotate: the data password, and the sentinels' when configured. */
-  private rotatingParameters(): string[] {
-    const { passwordParameter, sentinelPasswordParameter, rotation } = this.cluster;
-    return rotation.rotateSentinelPassword && sentinelPasswordParameter
-      ? [passwordParameter, sentinelPasswordParameter]
-      : [passwordParameter];
-  }
-
-  private async storePending(): Promise<RotationSecrets> {
-    const { alphabet, length } = this.cluster.rotation;
-    const pairs: PasswordPair[] = [];
-    for (const name of this.rotatingParameters()) {
-      const current = (await this.deps.parameters.get(name))?.value;
-      if (!current) throw new RedisHaError('PASSWORD_MISSING', `parameter ${name} is not set`);
-      const newPassword = generatePassword(alphabet, length, this.deps.randomBytes);
-      // Both copies land before Redis is touched: a crash from here on never loses a password.
-      await this.deps.parameters.put(previousParameterName(name), current, { isSecure: true });
-      await this.deps.parameters.put(pendingParameterName(name), newPassword, { isSecure: true });
-      pairs.push({ oldPassword: current, newPassword });
-    }
-    return toSecrets(pairs);
-  }
-
-  private async secrets(): Promise<RotationSecrets> {
-    const names = this.rotatingParameters();
-    const found = await this.deps.parameters.getMany(
-      names.flatMap((n) => [previousParameterName(n), pendingParameterName(n)]),
-    );
-    const pairs = names.map((name) => {
-      const oldPassword = found.get(previousParameterName(name))?.value;
-      const newPassword = found.get(pendingParameterName(name))?.value;
-      if (!oldPassword || !newPassword) {
-        throw new RedisHaError(
-          'ROTATION_SECRETS_MISSING',
-          `the pending or previous copy of ${name} is missing`,
-        );
-      }
-      return { oldPassword, newPassword };
-    });
-    return toSecrets(pairs);
-  }
-
-  private async deleteInFlightCopies(): Promise<void> {
-    for (const name of this.rotatingParameters()) {
-      await this.deps.parameters.delete(pendingParameterName(name));
-      await this.deps.parameters.delete(previousParameterName(name));
-    }
-  }
-
   /** Step 6: platforms read the new password from now on. */
   private async publishPassword(
     record: RotationRecord,
@@ -490,7 +404,7 @@ export class RotationRunner {
   }
 
   private async finish(record: RotationRecord): Promise<void> {
-    await this.deleteInFlightCopies();
+    await deleteInFlightCopies(this.cluster, this.deps.parameters);
     await this.publish(record, EventType.rotationCompleted, {
       startedAt: record.startedAt,
       ...this.findings(record),
@@ -517,7 +431,7 @@ export class RotationRunner {
       unpersisted = [],
     }: { skipped?: readonly string[]; unpersisted?: readonly string[] },
   ): Promise<RotationRecord> {
-    await this.deleteInFlightCopies();
+    await deleteInFlightCopies(this.cluster, this.deps.parameters);
     const done = await this.save({ ...record, phase: 'rolled-back', completedAt: this.now() });
     const notes = [
       ...(skipped.length ? [`skipped unreachable: ${skipped.join('; ')}`] : []),
@@ -646,9 +560,4 @@ function union(a: readonly string[] = [], b: readonly string[] = []): string[] {
 
 function nextPhaseOrSelf(phase: RotationPhase): string {
   return isTerminal(phase) || phase === 'rolling-back' ? phase : nextPhase(phase);
-}
-
-function toSecrets([data, sentinel]: PasswordPair[]): RotationSecrets {
-  if (!data) throw new RedisHaError('ROTATION_SECRETS_MISSING', 'no password to rotate');
-  return sentinel ? { ...data, sentinel } : data;
 }
