@@ -390,12 +390,9 @@ export class RotationRunner {
     if (remainingMs <= 0) return true;
     if (!this.options.waitForGrace) {
       // Leave the finish to whoever runs after the grace period (watch, or `rotate` again).
-      await this.deps.state.acquireLock(
-        this.cluster.name,
-        this.owner,
-        remainingMs,
-        this.deps.clock.now(),
-      );
+      // The record, not the lock, keeps others from finishing early (RotationInGraceError), so
+      // the lock goes: a held lock would read as a live runner to a rerun on another host.
+      await this.deps.state.releaseLock(this.cluster.name, this.owner);
       return false;
     }
     await this.deps.sleep(remainingMs, this.options.signal);
