@@ -1,20 +1,16 @@
 // The Redis side of a password rotation: what steps 3, 4, 5 and 7 (and a rollback) do to the
 // data nodes and sentinels. Each operation is idempotent, so a resumed step can run it again.
 // Commands go through the cluster's command renames; errors never carry a password.
-import { createHash } from 'node:crypto';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../core/endpoint';
 import { GatewayError, redact, RedisHaError } from '../core/errors';
 import { mapAddress, type SentinelCluster } from '../core/inventory';
 import type { ConnectionOptions } from '../core/ports';
-import {
-  configFileFromInfo,
-  usersHoldingPassword,
-  type NodeFacts,
-} from '../core/rotation-preflight';
+import type { NodeFacts } from '../core/rotation-preflight';
 import { noFaults } from './fault-points';
+import { isUnreachable, RotationCommands } from './rotation-commands';
+import { NodeChecks } from './rotation-node-checks';
 import type { ControlDeps } from './reconcile';
 import {
-  dataConnection,
   loadCredentials,
   probeCluster,
   sentinelConnection,
@@ -43,17 +39,25 @@ export interface RevertOutcome {
 /** Other ACL users than the rotated one that held the old password, per node (host:port). */
 export type SharedUsers = Readonly<Record<string, readonly string[]>>;
 
-/** Time allowed for CONFIG REWRITE / ACL SAVE, at least (they fsync). */
-const PERSIST_TIMEOUT_MS = 10_000;
-
 // `ACL SETUSER u <pw` for a password the user no longer has: already removed, so done.
 const PASSWORD_ALREADY_REMOVED = /does not exist|no such password/i;
 
 export class RotationSteps {
+  private readonly commands: RotationCommands;
+  private readonly checks: NodeChecks;
+
   constructor(
     private readonly cluster: SentinelCluster,
     private readonly deps: ControlDeps,
-  ) {}
+  ) {
+    this.commands = new RotationCommands(cluster, deps);
+    this.checks = new NodeChecks(cluster, deps, this.commands);
+  }
+
+  /** Step 1, read-only: see `NodeChecks.inspect`. */
+  inspect(nodes: readonly Endpoint[], oldPassword: string): Promise<NodeFacts[]> {
+    return this.checks.inspect(nodes, oldPassword);
+  }
 
   private get user(): string {
     return this.cluster.username ?? 'default';
@@ -80,35 +84,6 @@ export class RotationSteps {
   }
 
   /**
-   * Step 1, read-only: whether each node has a config file and which enabled users hold the old
-   * password (ACL LIST shows each password's SHA-256, so no login attempt is needed). A node that
-   * cannot be asked is left out: step 3 then meets it, or fails on it and rolls back.
-   */
-  async inspect(nodes: readonly Endpoint[], oldPassword: string): Promise<NodeFacts[]> {
-    const facts: NodeFacts[] = [];
-    for (const node of nodes) {
-      try {
-        const [info, acl] = await this.onNode(
-          node,
-          [oldPassword],
-          [
-            ['INFO', 'server'],
-            ['ACL', 'LIST'],
-          ],
-        );
-        facts.push({
-          node: formatEndpoint(node),
-          hasConfigFile: configFileFromInfo(String(info)) !== '',
-          usersWithOldPassword: usersHoldingPassword(acl as string[], sha256(oldPassword)),
-        });
-      } catch {
-        // Unknown for now; see above.
-      }
-    }
-    return facts;
-  }
-
-  /**
    * Step 3: the new password next to the old on every node (and sentinel), for the rotated user
    * and every other user that held the old password, then masterauth. Returns the users that
    * share the password (`known` plus those found now) and the nodes left unpersisted.
@@ -125,11 +100,10 @@ export class RotationSteps {
     for (const node of nodes) {
       const key = formatEndpoint(node);
       // The old password stays on every holder until step 7, so asking again on a resume is safe.
-      const [acl] = await this.onNode(node, [oldPassword, newPassword], [['ACL', 'LIST']]);
-      const found = usersHoldingPassword(acl as string[], sha256(oldPassword));
+      const found = await this.checks.usersHolding(node, [oldPassword, newPassword], oldPassword);
       const others = [...new Set([...(known[key] ?? []), ...found])].filter((u) => u !== this.user);
       if (others.length > 0) shared[key] = others;
-      await this.onNode(
+      await this.commands.onNode(
         node,
         [oldPassword, newPassword],
         [
@@ -139,14 +113,14 @@ export class RotationSteps {
       );
     }
     for (const node of nodes) {
-      await this.onNode(node, [newPassword, oldPassword], this.masterauth(newPassword));
-      if (!(await this.persist(node, [newPassword, oldPassword])))
+      await this.commands.onNode(node, [newPassword, oldPassword], this.masterauth(newPassword));
+      if (!(await this.checks.persist(node, [newPassword, oldPassword])))
         unpersisted.push(formatEndpoint(node));
     }
     const pair = secrets.sentinel;
     if (!pair) return { shared, unpersisted };
     for (const sentinel of this.sentinels()) {
-      await this.onSentinel(
+      await this.commands.onSentinel(
         sentinel,
         [pair.oldPassword, pair.newPassword],
         [
@@ -175,7 +149,7 @@ export class RotationSteps {
     sentinelPassword?: string,
   ): Promise<void> {
     const name = this.cluster.masterName;
-    await this.onSentinel(sentinel, login, [
+    await this.commands.onSentinel(sentinel, login, [
       ['SENTINEL', 'SET', name, 'auth-pass', password],
       ...(this.cluster.username
         ? [['SENTINEL', 'SET', name, 'auth-user', this.cluster.username]]
@@ -212,7 +186,7 @@ export class RotationSteps {
         probe.verdict.reasons.map((r) => r.message).join('; ') || 'master not confirmed';
       throw new RedisHaError('ROTATION_VERIFY_FAILED', `verification failed: ${detail}`);
     }
-    for (const node of nodes) await this.onNode(node, [secrets.newPassword], [['PING']]);
+    for (const node of nodes) await this.commands.onNode(node, [secrets.newPassword], [['PING']]);
   }
 
   /**
@@ -230,16 +204,21 @@ export class RotationSteps {
     const stillAccepting: string[] = [];
     for (const node of nodes) {
       const others = shared[formatEndpoint(node)] ?? [];
-      await this.onNode(
+      await this.commands.onNode(
         node,
         [newPassword],
         [this.user, ...others].map((u) => ['ACL', 'SETUSER', u, `<${oldPassword}`]),
         PASSWORD_ALREADY_REMOVED,
       );
-      await this.alignRequirepass(node, secrets, others.includes('default'));
-      if (!(await this.persist(node, [newPassword]))) unpersisted.push(formatEndpoint(node));
+      await this.checks.alignRequirepass(node, secrets, others.includes('default'));
+      if (!(await this.checks.persist(node, [newPassword]))) unpersisted.push(formatEndpoint(node));
       stillAccepting.push(
-        ...(await this.usersAccepting(node, [this.user, ...others], oldPassword, newPassword)),
+        ...(await this.checks.usersAccepting(
+          node,
+          [this.user, ...others],
+          oldPassword,
+          newPassword,
+        )),
       );
     }
     if (stillAccepting.length > 0) {
@@ -251,63 +230,16 @@ export class RotationSteps {
     const pair = secrets.sentinel;
     if (!pair) return { unpersisted };
     for (const sentinel of this.sentinels()) {
-      await this.onSentinel(
+      await this.commands.onSentinel(
         sentinel,
         [pair.newPassword],
         [['ACL', 'SETUSER', this.sentinelUser, `<${pair.oldPassword}`]],
         PASSWORD_ALREADY_REMOVED,
       );
-      await this.onSentinel(sentinel, [pair.newPassword], [['SENTINEL', 'FLUSHCONFIG']]);
+      await this.commands.onSentinel(sentinel, [pair.newPassword], [['SENTINEL', 'FLUSHCONFIG']]);
       await this.assertRefused(sentinel, sentinelConnection(this.cluster, pair.oldPassword));
     }
     return { unpersisted };
-  }
-
-  /**
-   * requirepass style: keep redis.conf's requirepass line in step with the default user, or a
-   * restart would bring the old password back. Setting requirepass leaves `default` with that
-   * one password, so it is done only where requirepass held the old (or already the new) one.
-   */
-  private async alignRequirepass(
-    node: Endpoint,
-    { oldPassword, newPassword }: PasswordPair,
-    isDefaultSharing: boolean,
-  ): Promise<void> {
-    if (this.cluster.username && !isDefaultSharing) return;
-    if (this.cluster.username) {
-      const [reply] = await this.onNode(node, [newPassword], [['CONFIG', 'GET', 'requirepass']]);
-      const current = ((reply ?? []) as string[])[1];
-      if (current !== oldPassword) return;
-    }
-    await this.onNode(node, [newPassword], [['CONFIG', 'SET', 'requirepass', newPassword]]);
-  }
-
-  /** `host:port user x` for each of `users`, and any other enabled user, that accepts `password`. */
-  private async usersAccepting(
-    node: Endpoint,
-    users: readonly string[],
-    password: string,
-    loginPassword: string,
-  ): Promise<string[]> {
-    const where = formatEndpoint(node);
-    const accepting: string[] = [];
-    for (const user of users) {
-      try {
-        await this.deps.gateway.run(
-          node,
-          { ...dataConnection(this.cluster, password), username: user },
-          [['PING']],
-        );
-        accepting.push(`${where} user ${user}`);
-      } catch (error) {
-        if (!(error instanceof GatewayError && error.failure === 'auth-failed')) throw error;
-      }
-    }
-    // Any other user still holding it (added meanwhile, or missed): ACL LIST shows its hash.
-    const [acl] = await this.onNode(node, [loginPassword], [['ACL', 'LIST']]);
-    for (const user of usersHoldingPassword(acl as string[], sha256(password)))
-      if (!users.includes(user)) accepting.push(`${where} user ${user}`);
-    return accepting;
   }
 
   /**
@@ -342,7 +274,7 @@ export class RotationSteps {
       await attempt(() => this.pointSentinelAt(sentinel, login, oldPassword, pair?.oldPassword));
       if (pair) {
         await attempt(() =>
-          this.onSentinel(
+          this.commands.onSentinel(
             sentinel,
             [pair.oldPassword, pair.newPassword],
             [
@@ -357,13 +289,13 @@ export class RotationSteps {
     (this.deps.faults ?? noFaults)('rotation:rolling-back-sentinels-reverted');
     for (const node of nodes)
       await attempt(() =>
-        this.onNode(node, [oldPassword, newPassword], this.masterauth(oldPassword)),
+        this.commands.onNode(node, [oldPassword, newPassword], this.masterauth(oldPassword)),
       );
     for (const node of nodes) {
       const users = [this.user, ...(shared[formatEndpoint(node)] ?? [])];
       let isReverted = false;
       await attempt(async () => {
-        await this.onNode(
+        await this.commands.onNode(
           node,
           [oldPassword, newPassword],
           users.map((u) => ['ACL', 'SETUSER', u, `<${newPassword}`]),
@@ -374,7 +306,7 @@ export class RotationSteps {
       if (!isReverted) continue;
       await attempt(async () => {
         // Back to the old password in memory is what counts; a config left behind is reported.
-        if (!(await this.persist(node, [oldPassword], true)))
+        if (!(await this.checks.persist(node, [oldPassword], true)))
           unpersisted.push(`${formatEndpoint(node)}: no config file`);
       }, unpersisted);
     }
@@ -410,114 +342,6 @@ export class RotationSteps {
       `${formatEndpoint(target)} still accepts the old password`,
     );
   }
-
-  /**
-   * CONFIG REWRITE (masterauth, users in redis.conf) and ACL SAVE when users live in an ACL
-   * file. A node without a config file cannot be rewritten: false when the inventory allows
-   * rotating it in memory only, an error naming the node otherwise.
-   */
-  private async persist(
-    node: Endpoint,
-    passwords: readonly string[],
-    isMemoryOnlyAllowed = this.cluster.rotation.allowUnpersisted,
-  ): Promise<boolean> {
-    const [info, reply] = await this.onNode(node, passwords, [
-      ['INFO', 'server'],
-      ['CONFIG', 'GET', 'aclfile'],
-    ]);
-    const [, aclfile] = (reply ?? []) as string[];
-    const hasConfigFile = configFileFromInfo(String(info)) !== '';
-    if (!hasConfigFile && !isMemoryOnlyAllowed) {
-      throw new RedisHaError(
-        'NO_CONFIG_FILE',
-        `${formatEndpoint(node)} runs without a config file: CONFIG REWRITE cannot persist the password (rotation.allowUnpersisted is off)`,
-      );
-    }
-    // Both write and fsync a file: a busy disk may take longer than a command normally does.
-    await this.runWithAny(
-      node,
-      passwords,
-      (password) => {
-        const options = dataConnection(this.cluster, password);
-        return {
-          ...options,
-          commandTimeoutMs: Math.max(options.commandTimeoutMs, PERSIST_TIMEOUT_MS),
-        };
-      },
-      [...(aclfile ? [['ACL', 'SAVE']] : []), ...(hasConfigFile ? [['CONFIG', 'REWRITE']] : [])],
-    );
-    return hasConfigFile;
-  }
-
-  private onNode(
-    node: Endpoint,
-    passwords: readonly string[],
-    commands: string[][],
-    tolerated?: RegExp,
-  ): Promise<unknown[]> {
-    return this.runWithAny(
-      node,
-      passwords,
-      (password) => dataConnection(this.cluster, password),
-      commands,
-      tolerated,
-    );
-  }
-
-  private onSentinel(
-    sentinel: Endpoint,
-    passwords: readonly (string | undefined)[],
-    commands: string[][],
-    tolerated?: RegExp,
-  ): Promise<unknown[]> {
-    return this.runWithAny(
-      sentinel,
-      passwords,
-      (password) => sentinelConnection(this.cluster, password),
-      commands,
-      tolerated,
-    );
-  }
-
-  /**
-   * Runs `commands` on a target, logging in with the first of `passwords` it accepts (a
-   * resumed step does not know which one a target holds yet). Errors matching `tolerated`
-   * count as done.
-   */
-  private async runWithAny(
-    target: Endpoint,
-    passwords: readonly (string | undefined)[],
-    connect: (password: string | undefined) => ConnectionOptions,
-    commands: string[][],
-    tolerated?: RegExp,
-  ): Promise<unknown[]> {
-    let lastError: unknown;
-    for (const password of passwords) {
-      try {
-        const replies: unknown[] = [];
-        for (const command of commands) {
-          try {
-            replies.push(...(await this.deps.gateway.run(target, connect(password), [command])));
-          } catch (error) {
-            if (!tolerated?.test(String(error))) throw error;
-            replies.push(null);
-          }
-        }
-        return replies;
-      } catch (error) {
-        lastError = error;
-        if (!(error instanceof GatewayError && error.failure === 'auth-failed')) break;
-      }
-    }
-    throw lastError;
-  }
-}
-
-function isUnreachable(error: unknown): boolean {
-  return (
-    error instanceof GatewayError &&
-    (error.failure === 'unreachable' || error.failure === 'timeout')
-  );
 }
 
 /** Master and replicas as dial addresses, from what a probe saw. */
@@ -532,9 +356,4 @@ export function dataNodes(cluster: SentinelCluster, probe: ProbeResult): string[
     for (const r of answer.replicas) nodes.add(formatEndpoint(mapAddress(cluster, r.endpoint)));
   }
   return [...nodes];
-}
-
-/** SHA-256 in lowercase hex, as ACL LIST shows a user's passwords. */
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
