@@ -67,11 +67,11 @@ describe('rotation of a password that other users share', () => {
     expect(result.sharedPasswordUsers).toEqual(
       Object.fromEntries(nodes.map((node) => [node, ['default']])),
     );
-    expect(journal.find((j) => j.step === 'started')?.detail).toContain(
-      `old password also accepted by default on ${nodes.join(', ')}: they rotate too`,
-    );
-    const started = events.find((e) => e.type === 'redis-ha.rotation.started');
-    expect((started?.data as Record<string, unknown>).sharedPasswordUsers).toEqual(
+    const started = journal.find((j) => j.step === 'started')?.detail ?? '';
+    expect(started).toMatch(/old password also accepted by default on [^;]+: they rotate too/);
+    for (const node of nodes) expect(started).toContain(node);
+    const startedEvent = events.find((e) => e.type === 'redis-ha.rotation.started');
+    expect((startedEvent?.data as Record<string, unknown>).sharedPasswordUsers).toEqual(
       result.sharedPasswordUsers,
     );
     for (const state of [beforeRestart, afterRestart]) {
