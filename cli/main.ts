@@ -160,9 +160,6 @@ async function dispatch(
     case 'rotate': {
       if (args.length > 1)
         throw new CliError(ExitCode.usage, `rotate: expected one cluster, got ${args.length}`);
-      // Merge note: --abort is parsed and documented here; its runner lives on another branch.
-      if (values.abort)
-        throw new CliError(ExitCode.usage, 'rotate --abort: not available in this build');
       const gracePeriodMs = values.grace === undefined ? undefined : parseDurationMs(values.grace);
       if (values.grace !== undefined && gracePeriodMs === undefined) {
         throw new CliError(
@@ -176,6 +173,7 @@ async function dispatch(
           isForced: values.force ?? false,
           isDryRun: values['dry-run'] ?? false,
           noWait: values['no-wait'] ?? false,
+          isAbort: values.abort ?? false,
           json,
           signal,
           ...(gracePeriodMs !== undefined ? { gracePeriodMs } : {}),

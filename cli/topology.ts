@@ -34,6 +34,12 @@ export interface TopologyOptions {
   readonly tls?: TopologyTls;
   /** ACL user the sentinels require (with `sentinelPassword`); their default user is then off. */
   readonly sentinelUsername?: string;
+  /**
+   * Start the data nodes from command-line arguments only (`redis-server --port N
+   * --requirepass X ...`), as the official Docker image does: no config file, so CONFIG REWRITE
+   * fails. The would-be config stays on disk (0600) only to restart a node the same way.
+   */
+  readonly withoutConfigFile?: boolean;
 }
 
 /** PEM files for a TLS topology; every process serves the same certificate. */
@@ -245,7 +251,9 @@ export class Topology {
     const args =
       processInfo.role === 'sentinel'
         ? [processInfo.configFile, '--sentinel']
-        : [processInfo.configFile];
+        : this.options.withoutConfigFile
+          ? configAsArguments(readFileSync(processInfo.configFile, 'utf8'))
+          : [processInfo.configFile];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     live.add(child);
     child.once('exit', () => live.delete(child));
@@ -436,6 +444,17 @@ export class Topology {
     await Promise.all([...this.nodes, ...this.sentinels].map((p) => this.kill(p)));
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** `port 1\nsave ""` -> `['--port', '1', '--save', '']`: a config file as redis-server arguments. */
+function configAsArguments(config: string): string[] {
+  return config
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .flatMap((line) => {
+      const [name, ...values] = line.trim().split(/\s+/);
+      return [`--${name}`, ...values.map((v) => (v === '""' ? '' : v))];
+    });
 }
 
 /** Sends PING on a bare socket; any reply (+PONG, -NOAUTH) means the server is up. */

@@ -5,7 +5,9 @@ import { userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError } from '../../functions/core/errors';
 import type { RotationRecord } from '../../functions/core/rotation';
+import { describeSharedUsers, unpersistedWarning } from '../../functions/core/rotation-preflight';
 import {
+  RotationAbortRefusedError,
   RotationLockedError,
   RotationRefusedError,
   RotationRunner,
@@ -43,6 +45,8 @@ export async function rotateCommand(
     gracePeriodMs?: number;
     isForced: boolean;
     isDryRun: boolean;
+    /** `--abort`: roll back the rotation in flight (refused once it is published). */
+    isAbort?: boolean;
     noWait: boolean;
     json: boolean;
     signal: AbortSignal;
@@ -53,6 +57,14 @@ export async function rotateCommand(
   if (!name) throw new CliError(ExitCode.usage, 'rotate: expected a cluster name');
   const [cluster] = selectClusters(loadInventory(options.inventory), [name]);
   if (!cluster) throw new CliError(ExitCode.dataError, `unknown cluster "${name}"`);
+  if (
+    flags.isAbort &&
+    (flags.isDryRun || flags.isForced || flags.noWait || flags.gracePeriodMs !== undefined)
+  )
+    throw new CliError(
+      ExitCode.usage,
+      'rotate: --abort takes no other rotate option (--dry-run, --force, --no-wait, --grace)',
+    );
   const marks: string[] = [];
   const started = performance.now();
   const backend = openBackend(options);
@@ -67,6 +79,7 @@ export async function rotateCommand(
       waitForGrace: !flags.noWait,
       leaseMs: rotationLeaseMs(io.env),
       signal: flags.signal,
+      onNotice: (text) => io.stderr(`redis-ha: ${text}\n`),
       ...(flags.gracePeriodMs !== undefined ? { gracePeriodMs: flags.gracePeriodMs } : {}),
     });
     if (flags.isDryRun) {
@@ -75,11 +88,20 @@ export async function rotateCommand(
     }
     let record: RotationRecord;
     try {
-      record = await runner.run();
+      if (flags.isAbort) {
+        const outcome = await runner.abort();
+        if (!outcome.record || !outcome.wasInFlight) {
+          io.stdout(
+            `nothing to abort: no rotation of ${cluster.name} is in flight${outcome.record ? ` (the last one, ${outcome.record.rotationId}, ${outcome.record.phase})` : ''}\n`,
+          );
+          return ExitCode.ok;
+        }
+        record = outcome.record;
+      } else record = await runner.run();
     } catch (error) {
       if (error instanceof RotationLockedError)
         throw new CliError(ExitCode.tempFail, error.message);
-      if (error instanceof RotationRefusedError)
+      if (error instanceof RotationRefusedError || error instanceof RotationAbortRefusedError)
         throw new CliError(ExitCode.degraded, error.message);
       if (error instanceof RedisHaError && error.code === 'ROTATION_FAILED')
         throw new CliError(ExitCode.critical, error.message);
@@ -98,6 +120,7 @@ export async function rotateCommand(
       );
       io.stdout(`\n${marks.join('\n')}\n\nrotation ${record.rotationId}: ${describe(record)}\n`);
     }
+    if (flags.isAbort) return ExitCode.ok;
     return record.phase === 'rolled-back' ? ExitCode.degraded : ExitCode.ok;
   } finally {
     backend.close();
@@ -106,8 +129,14 @@ export async function rotateCommand(
 
 function describe(record: RotationRecord): string {
   switch (record.phase) {
-    case 'completed':
-      return 'completed: only the new password is valid, and every parameter holds it';
+    case 'completed': {
+      const shared = describeSharedUsers(record.sharedPasswordUsers ?? {});
+      const unpersisted = record.unpersistedNodes ?? [];
+      return [
+        `completed: only the new password is valid${shared ? ` (also for ${shared}, which shared the old one)` : ''}, and every parameter holds it`,
+        ...(unpersisted.length ? [`warning: ${unpersistedWarning(unpersisted)}`] : []),
+      ].join('\n');
+    }
     case 'rolled-back':
       return `rolled back (${record.error ?? 'unknown error'}): the old password is still the only one`;
     case 'published':

@@ -4,32 +4,51 @@
 // before Redis is touched; the old one stays valid until the grace period has passed. Secrets
 // live only in the parameter store and in memory: never in the record, journal, logs or errors.
 import { randomUUID } from 'node:crypto';
+import { parseEndpoint, type Endpoint } from '../core/endpoint';
 import { formatEndpoint } from '../core/endpoint';
 import { redact, RedisHaError } from '../core/errors';
 import { buildEvent, EventType } from '../core/events';
 import { gracePeriodMs, mapAddress, type SentinelCluster } from '../core/inventory';
 import type { JournalEntry } from '../core/ports';
 import {
-  generatePassword,
   isPublished,
   isTerminal,
   nextPhase,
-  pendingParameterName,
-  previousParameterName,
   rotationPlan,
   type RotationPhase,
   type RotationRecord,
 } from '../core/rotation';
-import { noFaults } from './fault-points';
 import {
-  dataNodes,
-  RotationSteps,
-  type PasswordPair,
-  type RotationSecrets,
-} from './rotation-steps';
+  describeSharedUsers,
+  nodesWithoutConfigFile,
+  sharedPasswordUsers,
+  unpersistableRefusal,
+  unpersistedWarning,
+  type NodeFacts,
+} from '../core/rotation-preflight';
+import { noFaults } from './fault-points';
+import { deleteInFlightCopies, loadSecrets, storePending } from './rotation-secrets';
+import { describeLockOwner, isLockOwnerGone, lockOwnerId } from './rotation-lock';
+import { dataNodes, RotationSteps, type RotationSecrets } from './rotation-steps';
 import { templateValues, writePlatformParameters } from './platform-parameters';
 import { loadCredentials, probeCluster } from './probe-cluster';
 import type { ControlDeps } from './reconcile';
+
+import {
+  RotationAbortRefusedError,
+  RotationInGraceError,
+  RotationLockedError,
+  RotationRefusedError,
+  type AbortOutcome,
+} from './rotation-errors';
+
+export {
+  RotationAbortRefusedError,
+  RotationInGraceError,
+  RotationLockedError,
+  RotationRefusedError,
+  type AbortOutcome,
+};
 
 export interface RotationDeps extends ControlDeps {
   readonly randomBytes: (size: number) => Uint8Array;
@@ -49,27 +68,12 @@ export interface RotationOptions {
   /** How long the rotation lock outlives a crashed runner. */
   readonly leaseMs: number;
   readonly signal?: AbortSignal;
-}
-
-/** The lock is held by another runner, or another rotation of the cluster is in flight. */
-export class RotationLockedError extends RedisHaError {
-  constructor(cluster: string, detail: string) {
-    super('ROTATION_LOCKED', `cluster ${cluster} is already rotating (${detail})`);
-  }
-}
-
-/** The cluster's verdict is not ok and the rotation was not forced. */
-export class RotationRefusedError extends RedisHaError {
-  constructor(cluster: string, detail: string) {
-    super(
-      'ROTATION_REFUSED',
-      `refusing to rotate ${cluster}: ${detail} (use --force to rotate anyway)`,
-    );
-  }
+  /** Told, in words for a person, when the runner waits (e.g. for a grace period to end). */
+  readonly onNotice?: (text: string) => void;
 }
 
 export class RotationRunner {
-  private readonly owner = randomUUID();
+  private readonly owner = lockOwnerId();
   private readonly faults;
   private readonly steps: RotationSteps;
 
@@ -86,7 +90,7 @@ export class RotationRunner {
   async run(): Promise<RotationRecord> {
     const existing = await this.current();
     if (existing && !isTerminal(existing.phase)) return this.resume(existing);
-    if (!(await this.lock(this.options.leaseMs))) throw this.lockedError();
+    if (!(await this.lockOrTakeOver(this.options.leaseMs))) throw await this.lockedError();
     const now = this.deps.clock.now();
     let record: RotationRecord = {
       rotationId: randomUUID(),
@@ -106,47 +110,142 @@ export class RotationRunner {
     try {
       const probe = await probeCluster(this.cluster, this.deps);
       if (probe.verdict.status !== 'ok' && !record.isForced) {
-        const reasons = probe.verdict.reasons.map((r) => r.code).join(', ');
+        const reasons = probe.verdict.reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
         throw new RotationRefusedError(
           this.cluster.name,
           `verdict is ${probe.verdict.status} (${reasons})`,
         );
       }
-      record = { ...record, nodes: dataNodes(this.cluster, probe) };
+      const nodes = dataNodes(this.cluster, probe);
+      // Step 1 reads before anything is written: config files, users sharing the password.
+      const facts = await this.inspect(nodes, probe.credentials.dataPassword);
+      const unpersisted = nodesWithoutConfigFile(facts);
+      const refusal = unpersistableRefusal(unpersisted, this.cluster.rotation.allowUnpersisted);
+      if (refusal) throw new RotationRefusedError(this.cluster.name, refusal, false);
+      record = {
+        ...record,
+        nodes,
+        sharedPasswordUsers: sharedPasswordUsers(facts, this.user),
+        unpersistedNodes: unpersisted,
+      };
     } catch (error) {
       await this.deps.state.releaseLock(this.cluster.name, this.owner);
       throw error;
     }
     await this.save(record);
-    await this.journal(
-      record,
-      'started',
-      'done',
-      `nodes ${record.nodes.join(', ')}; grace ${record.gracePeriodMs} ms`,
-    );
+    await this.journal(record, 'started', 'done', this.startedDetail(record));
     await this.publish(record, EventType.rotationStarted, {
       nodes: record.nodes,
       actor: record.actor,
+      ...this.findings(record),
     });
     return this.advance(record);
   }
 
   /** Resumes a rotation in flight (after a crash, or when its grace period has ended). */
   async resume(record: RotationRecord): Promise<RotationRecord> {
-    if (!(await this.lock(this.options.leaseMs))) throw this.lockedError();
-    await this.journal(record, record.phase, 'started', `resumed by ${this.options.actor}`);
+    const now = this.deps.clock.now();
+    const isInGrace =
+      record.phase === 'published' && Date.parse(record.graceEndsAt ?? '') > now.getTime();
+    if (isInGrace) {
+      const holder = await this.liveHolder();
+      if (holder || !this.options.waitForGrace)
+        throw new RotationInGraceError(this.cluster.name, record, now, holder);
+    }
+    const takenFrom = await this.lockOrTakeOver(this.options.leaseMs);
+    if (!takenFrom) throw await this.lockedError();
+    if (isInGrace) {
+      this.options.onNotice?.(
+        `rotation ${record.rotationId} of ${this.cluster.name} is published; waiting for its grace period to end at ${record.graceEndsAt} to finish it`,
+      );
+    }
+    const detail = `resumed by ${this.options.actor}${typeof takenFrom === 'string' ? ` (took over from crashed ${takenFrom})` : ''}`;
+    await this.journal(record, record.phase, 'started', detail);
     return this.advance(record);
+  }
+
+  /**
+   * `rotate --abort`: rolls a rotation back to the old password if it has not been published;
+   * refuses after publishing (the platforms read the new password: roll forward instead). Takes
+   * over the lock from a crashed runner on this host at once; refuses while a live one holds it.
+   */
+  async abort(): Promise<AbortOutcome> {
+    const record = await this.current();
+    if (!record || isTerminal(record.phase)) return { record, wasInFlight: false };
+    if (isPublished(record.phase)) throw new RotationAbortRefusedError(this.cluster.name, record);
+    const takenFrom = await this.lockOrTakeOver(this.options.leaseMs);
+    if (!takenFrom) throw await this.lockedError();
+    const reason = `aborted by ${this.options.actor}`;
+    await this.journal(
+      record,
+      'abort',
+      'started',
+      `${reason} at ${record.phase}${typeof takenFrom === 'string' ? ` (took over from crashed ${takenFrom})` : ''}`,
+    );
+    const error = record.error ? `${record.error}; ${reason}` : reason;
+    // Nothing reached Redis before pending-stored: closing drops whatever was stored.
+    if (record.phase === 'started')
+      return { record: await this.closeRolledBack({ ...record, error }, {}), wasInFlight: true };
+    const rollingBack =
+      record.phase === 'rolling-back'
+        ? record
+        : await this.save({ ...record, phase: 'rolling-back', error });
+    return { record: await this.advance(rollingBack), wasInFlight: true };
   }
 
   /** What a rotation would do, without doing any of it. */
   async plan(): Promise<string[]> {
     const probe = await probeCluster(this.cluster, this.deps);
+    const nodes = dataNodes(this.cluster, probe);
+    const facts = await this.inspect(nodes, probe.credentials.dataPassword);
+    const unpersisted = nodesWithoutConfigFile(facts);
+    const refusal = unpersistableRefusal(unpersisted, this.cluster.rotation.allowUnpersisted);
     return rotationPlan(this.cluster, {
-      nodes: dataNodes(this.cluster, probe),
+      nodes,
       status: probe.verdict.status,
       isForced: !!this.options.isForced,
       gracePeriodMs: this.options.gracePeriodMs ?? gracePeriodMs(this.cluster),
+      sharedUsers: describeSharedUsers(sharedPasswordUsers(facts, this.user)),
+      configFileNote: refusal
+        ? { isRefusal: true, text: refusal }
+        : unpersisted.length > 0
+          ? { isRefusal: false, text: unpersistedWarning(unpersisted) }
+          : null,
     });
+  }
+
+  private get user(): string {
+    return this.cluster.username ?? 'default';
+  }
+
+  private async inspect(nodes: readonly string[], password?: string): Promise<NodeFacts[]> {
+    // Without a stored password there is nothing to log in with: step 2 then stops the rotation.
+    if (!password) return [];
+    return this.steps.inspect(
+      nodes.map((n) => parseEndpoint(n) as Endpoint),
+      password,
+    );
+  }
+
+  private startedDetail(record: RotationRecord): string {
+    const shared = describeSharedUsers(record.sharedPasswordUsers ?? {});
+    return [
+      `nodes ${record.nodes.join(', ')}; grace ${record.gracePeriodMs} ms`,
+      ...(shared ? [`old password also accepted by ${shared}: they rotate too`] : []),
+      ...(record.unpersistedNodes?.length
+        ? [`warning: ${unpersistedWarning(record.unpersistedNodes)}`]
+        : []),
+    ].join('; ');
+  }
+
+  /** Users sharing the password and nodes rotated in memory only, for events (no secret). */
+  private findings(record: RotationRecord): Record<string, unknown> {
+    const unpersisted = record.unpersistedNodes ?? [];
+    return {
+      sharedPasswordUsers: record.sharedPasswordUsers ?? {},
+      unpersistedNodes: unpersisted,
+      ...(unpersisted.length > 0 ? { warning: unpersistedWarning(unpersisted) } : {}),
+    };
   }
 
   private async advance(start: RotationRecord): Promise<RotationRecord> {
@@ -156,19 +255,32 @@ export class RotationRunner {
       const phase = record.phase;
       // Renew the lease before each step; losing it means another runner took over.
       if (phase !== 'published' && !(await this.lock(this.options.leaseMs)))
-        throw this.lockedError();
+        throw await this.lockedError();
       try {
         if (phase === 'rolling-back') {
-          record = await this.rollBack(record, secrets ?? (await this.secrets()));
+          record = await this.rollBack(
+            record,
+            secrets ?? (await loadSecrets(this.cluster, this.deps.parameters)),
+          );
           continue;
         }
-        if (phase === 'started') secrets = await this.storePending();
+        if (phase === 'started')
+          secrets = await storePending(this.cluster, this.deps.parameters, this.deps.randomBytes);
         else {
-          secrets ??= await this.secrets();
+          secrets ??= await loadSecrets(this.cluster, this.deps.parameters);
           if (phase === 'pending-stored') {
             const nodes = await this.steps.nodes(record.nodes, secrets.oldPassword);
-            await this.steps.addPassword(nodes, secrets);
-            record = { ...record, nodes: nodes.map(formatEndpoint) };
+            const added = await this.steps.addPassword(
+              nodes,
+              secrets,
+              record.sharedPasswordUsers ?? {},
+            );
+            record = {
+              ...record,
+              nodes: nodes.map(formatEndpoint),
+              sharedPasswordUsers: added.shared,
+              unpersistedNodes: union(record.unpersistedNodes, added.unpersisted),
+            };
           } else if (phase === 'nodes-added')
             await this.steps.pointSentinelsAt(secrets.newPassword, secrets.sentinel?.newPassword);
           else if (phase === 'sentinels-updated') {
@@ -178,7 +290,15 @@ export class RotationRunner {
           else if (phase === 'published') {
             if (!(await this.graceHasEnded(record))) return record;
             const nodes = await this.steps.nodes(record.nodes, secrets.newPassword);
-            await this.steps.removeOldPassword(nodes, secrets);
+            const removed = await this.steps.removeOldPassword(
+              nodes,
+              secrets,
+              record.sharedPasswordUsers ?? {},
+            );
+            record = {
+              ...record,
+              unpersistedNodes: union(record.unpersistedNodes, removed.unpersisted),
+            };
           } else if (phase === 'old-removed') await this.finish(record);
         }
         const next = nextPhase(phase);
@@ -217,62 +337,13 @@ export class RotationRunner {
         }
         if (phase === 'started') {
           // Nothing reached Redis yet: drop whatever was stored and close the rotation.
-          record = await this.closeRolledBack({ ...record, error: message }, []);
+          record = await this.closeRolledBack({ ...record, error: message }, {});
           continue;
         }
         record = await this.save({ ...record, phase: 'rolling-back', error: message });
       }
     }
     return record;
-  }
-
-  /** The parameters that rotate: the data password, and the sentinels' when configured. */
-  private rotatingParameters(): string[] {
-    const { passwordParameter, sentinelPasswordParameter, rotation } = this.cluster;
-    return rotation.rotateSentinelPassword && sentinelPasswordParameter
-      ? [passwordParameter, sentinelPasswordParameter]
-      : [passwordParameter];
-  }
-
-  private async storePending(): Promise<RotationSecrets> {
-    const { alphabet, length } = this.cluster.rotation;
-    const pairs: PasswordPair[] = [];
-    for (const name of this.rotatingParameters()) {
-      const current = (await this.deps.parameters.get(name))?.value;
-      if (!current) throw new RedisHaError('PASSWORD_MISSING', `parameter ${name} is not set`);
-      const newPassword = generatePassword(alphabet, length, this.deps.randomBytes);
-      // Both copies land before Redis is touched: a crash from here on never loses a password.
-      await this.deps.parameters.put(previousParameterName(name), current, { isSecure: true });
-      await this.deps.parameters.put(pendingParameterName(name), newPassword, { isSecure: true });
-      pairs.push({ oldPassword: current, newPassword });
-    }
-    return toSecrets(pairs);
-  }
-
-  private async secrets(): Promise<RotationSecrets> {
-    const names = this.rotatingParameters();
-    const found = await this.deps.parameters.getMany(
-      names.flatMap((n) => [previousParameterName(n), pendingParameterName(n)]),
-    );
-    const pairs = names.map((name) => {
-      const oldPassword = found.get(previousParameterName(name))?.value;
-      const newPassword = found.get(pendingParameterName(name))?.value;
-      if (!oldPassword || !newPassword) {
-        throw new RedisHaError(
-          'ROTATION_SECRETS_MISSING',
-          `the pending or previous copy of ${name} is missing`,
-        );
-      }
-      return { oldPassword, newPassword };
-    });
-    return toSecrets(pairs);
-  }
-
-  private async deleteInFlightCopies(): Promise<void> {
-    for (const name of this.rotatingParameters()) {
-      await this.deps.parameters.delete(pendingParameterName(name));
-      await this.deps.parameters.delete(previousParameterName(name));
-    }
   }
 
   /** Step 6: platforms read the new password from now on. */
@@ -319,12 +390,9 @@ export class RotationRunner {
     if (remainingMs <= 0) return true;
     if (!this.options.waitForGrace) {
       // Leave the finish to whoever runs after the grace period (watch, or `rotate` again).
-      await this.deps.state.acquireLock(
-        this.cluster.name,
-        this.owner,
-        remainingMs,
-        this.deps.clock.now(),
-      );
+      // The record, not the lock, keeps others from finishing early (RotationInGraceError), so
+      // the lock goes: a held lock would read as a live runner to a rerun on another host.
+      await this.deps.state.releaseLock(this.cluster.name, this.owner);
       return false;
     }
     await this.deps.sleep(remainingMs, this.options.signal);
@@ -333,8 +401,11 @@ export class RotationRunner {
   }
 
   private async finish(record: RotationRecord): Promise<void> {
-    await this.deleteInFlightCopies();
-    await this.publish(record, EventType.rotationCompleted, { startedAt: record.startedAt });
+    await deleteInFlightCopies(this.cluster, this.deps.parameters);
+    await this.publish(record, EventType.rotationCompleted, {
+      startedAt: record.startedAt,
+      ...this.findings(record),
+    });
     await this.deps.state.releaseLock(this.cluster.name, this.owner);
   }
 
@@ -344,24 +415,33 @@ export class RotationRunner {
     secrets: RotationSecrets,
   ): Promise<RotationRecord> {
     const nodes = await this.steps.nodes(record.nodes, secrets.oldPassword);
-    const { skipped, unreverted } = await this.steps.revert(nodes, secrets);
-    if (unreverted.length > 0) throw new RedisHaError('ROLLBACK_INCOMPLETE', unreverted.join('; '));
-    return this.closeRolledBack(record, skipped);
+    const outcome = await this.steps.revert(nodes, secrets, record.sharedPasswordUsers ?? {});
+    if (outcome.unreverted.length > 0)
+      throw new RedisHaError('ROLLBACK_INCOMPLETE', outcome.unreverted.join('; '));
+    return this.closeRolledBack(record, outcome);
   }
 
   private async closeRolledBack(
     record: RotationRecord,
-    skipped: readonly string[],
+    {
+      skipped = [],
+      unpersisted = [],
+    }: { skipped?: readonly string[]; unpersisted?: readonly string[] },
   ): Promise<RotationRecord> {
-    await this.deleteInFlightCopies();
+    await deleteInFlightCopies(this.cluster, this.deps.parameters);
     const done = await this.save({ ...record, phase: 'rolled-back', completedAt: this.now() });
-    await this.journal(
-      done,
-      'rolled-back',
-      'done',
-      skipped.length ? `skipped unreachable: ${skipped.join('; ')}` : '',
-    );
-    await this.publish(done, EventType.rotationRolledBack, { error: record.error });
+    const notes = [
+      ...(skipped.length ? [`skipped unreachable: ${skipped.join('; ')}`] : []),
+      // The old password is back in memory there; their config may still hold the new one.
+      ...(unpersisted.length
+        ? [`reverted in memory but not persisted: ${unpersisted.join('; ')}`]
+        : []),
+    ];
+    await this.journal(done, 'rolled-back', 'done', notes.join('; '));
+    await this.publish(done, EventType.rotationRolledBack, {
+      error: record.error,
+      ...(unpersisted.length ? { unpersisted } : {}),
+    });
     await this.deps.state.releaseLock(this.cluster.name, this.owner);
     return done;
   }
@@ -385,11 +465,42 @@ export class RotationRunner {
     );
   }
 
-  private lockedError(): RotationLockedError {
-    return new RotationLockedError(
-      this.cluster.name,
-      'another rotation holds the lock; see `redis-ha rotations`',
-    );
+  /**
+   * Takes the lock, or takes it over from a holder on this host whose process is gone (so a
+   * crashed runner does not block its own rotation for a whole lease). Returns false when a
+   * live (or unknowable) holder keeps it, true when taken, or who was taken over from.
+   */
+  private async lockOrTakeOver(leaseMs: number): Promise<boolean | string> {
+    if (await this.lock(leaseMs)) return true;
+    const held = await this.deps.state.getLock(this.cluster.name);
+    if (!held || !isLockOwnerGone(held.owner)) return false;
+    await this.deps.state.releaseLock(this.cluster.name, held.owner);
+    if (!(await this.lock(leaseMs))) return false;
+    const from = describeLockOwner(held.owner);
+    this.deps.logger.warn('took over the rotation lock of a crashed runner', {
+      cluster: this.cluster.name,
+      from,
+    });
+    return from;
+  }
+
+  /** Who holds the lock now, when that is a live (or unknowable) process other than this one. */
+  private async liveHolder(): Promise<string | null> {
+    const held = await this.deps.state.getLock(this.cluster.name);
+    const isLive =
+      held &&
+      held.owner !== this.owner &&
+      held.expiresAt > this.now() &&
+      !isLockOwnerGone(held.owner);
+    return isLive ? describeLockOwner(held.owner) : null;
+  }
+
+  private async lockedError(): Promise<RotationLockedError> {
+    const held = await this.deps.state.getLock(this.cluster.name);
+    const by = held
+      ? `${describeLockOwner(held.owner)} holds its lock until ${held.expiresAt}`
+      : 'another runner holds its lock';
+    return new RotationLockedError(this.cluster.name, `${by}; see \`redis-ha rotations\``);
   }
 
   private async journal(
@@ -440,11 +551,10 @@ export class RotationRunner {
   }
 }
 
-function nextPhaseOrSelf(phase: RotationPhase): string {
-  return isTerminal(phase) || phase === 'rolling-back' ? phase : nextPhase(phase);
+function union(a: readonly string[] = [], b: readonly string[] = []): string[] {
+  return [...new Set([...a, ...b])];
 }
 
-function toSecrets([data, sentinel]: PasswordPair[]): RotationSecrets {
-  if (!data) throw new RedisHaError('ROTATION_SECRETS_MISSING', 'no password to rotate');
-  return sentinel ? { ...data, sentinel } : data;
+function nextPhaseOrSelf(phase: RotationPhase): string {
+  return isTerminal(phase) || phase === 'rolling-back' ? phase : nextPhase(phase);
 }

@@ -5,9 +5,12 @@ import { formatEndpoint, parseEndpoint, type Endpoint } from '../core/endpoint';
 import { GatewayError, redact, RedisHaError } from '../core/errors';
 import { mapAddress, type SentinelCluster } from '../core/inventory';
 import type { ConnectionOptions } from '../core/ports';
+import type { NodeFacts } from '../core/rotation-preflight';
+import { noFaults } from './fault-points';
+import { isUnreachable, RotationCommands } from './rotation-commands';
+import { NodeChecks } from './rotation-node-checks';
 import type { ControlDeps } from './reconcile';
 import {
-  dataConnection,
   loadCredentials,
   probeCluster,
   sentinelConnection,
@@ -29,16 +32,32 @@ export interface RotationSecrets extends PasswordPair {
 export interface RevertOutcome {
   readonly skipped: readonly string[];
   readonly unreverted: readonly string[];
+  /** Nodes whose runtime state is reverted but whose config could not be rewritten, and why. */
+  readonly unpersisted: readonly string[];
 }
+
+/** Other ACL users than the rotated one that held the old password, per node (host:port). */
+export type SharedUsers = Readonly<Record<string, readonly string[]>>;
 
 // `ACL SETUSER u <pw` for a password the user no longer has: already removed, so done.
 const PASSWORD_ALREADY_REMOVED = /does not exist|no such password/i;
 
 export class RotationSteps {
+  private readonly commands: RotationCommands;
+  private readonly checks: NodeChecks;
+
   constructor(
     private readonly cluster: SentinelCluster,
     private readonly deps: ControlDeps,
-  ) {}
+  ) {
+    this.commands = new RotationCommands(cluster, deps);
+    this.checks = new NodeChecks(cluster, deps, this.commands);
+  }
+
+  /** Step 1, read-only: see `NodeChecks.inspect`. */
+  inspect(nodes: readonly Endpoint[], oldPassword: string): Promise<NodeFacts[]> {
+    return this.checks.inspect(nodes, oldPassword);
+  }
 
   private get user(): string {
     return this.cluster.username ?? 'default';
@@ -64,25 +83,44 @@ export class RotationSteps {
     return [...all].map((text) => parseEndpoint(text) as Endpoint);
   }
 
-  /** Step 3: the new password next to the old on every node (and sentinel), then masterauth. */
-  async addPassword(nodes: readonly Endpoint[], secrets: RotationSecrets): Promise<void> {
+  /**
+   * Step 3: the new password next to the old on every node (and sentinel), for the rotated user
+   * and every other user that held the old password, then masterauth. Returns the users that
+   * share the password (`known` plus those found now) and the nodes left unpersisted.
+   */
+  async addPassword(
+    nodes: readonly Endpoint[],
+    secrets: RotationSecrets,
+    known: SharedUsers,
+  ): Promise<{ shared: SharedUsers; unpersisted: string[] }> {
     const { oldPassword, newPassword } = secrets;
+    const shared: Record<string, readonly string[]> = {};
+    const unpersisted: string[] = [];
     // Two passes: no replica may authenticate with the new password before every node knows it.
     for (const node of nodes) {
-      await this.onNode(
+      const key = formatEndpoint(node);
+      // The old password stays on every holder until step 7, so asking again on a resume is safe.
+      const found = await this.checks.usersHolding(node, [oldPassword, newPassword], oldPassword);
+      const others = [...new Set([...(known[key] ?? []), ...found])].filter((u) => u !== this.user);
+      if (others.length > 0) shared[key] = others;
+      await this.commands.onNode(
         node,
         [oldPassword, newPassword],
-        [['ACL', 'SETUSER', this.user, 'on', `>${newPassword}`]],
+        [
+          ['ACL', 'SETUSER', this.user, 'on', `>${newPassword}`],
+          ...others.map((u) => ['ACL', 'SETUSER', u, `>${newPassword}`]),
+        ],
       );
     }
     for (const node of nodes) {
-      await this.onNode(node, [newPassword, oldPassword], this.masterauth(newPassword));
-      await this.persist(node, [newPassword, oldPassword]);
+      await this.commands.onNode(node, [newPassword, oldPassword], this.masterauth(newPassword));
+      if (!(await this.checks.persist(node, [newPassword, oldPassword])))
+        unpersisted.push(formatEndpoint(node));
     }
     const pair = secrets.sentinel;
-    if (!pair) return;
+    if (!pair) return { shared, unpersisted };
     for (const sentinel of this.sentinels()) {
-      await this.onSentinel(
+      await this.commands.onSentinel(
         sentinel,
         [pair.oldPassword, pair.newPassword],
         [
@@ -91,6 +129,7 @@ export class RotationSteps {
         ],
       );
     }
+    return { shared, unpersisted };
   }
 
   /**
@@ -110,7 +149,7 @@ export class RotationSteps {
     sentinelPassword?: string,
   ): Promise<void> {
     const name = this.cluster.masterName;
-    await this.onSentinel(sentinel, login, [
+    await this.commands.onSentinel(sentinel, login, [
       ['SENTINEL', 'SET', name, 'auth-pass', password],
       ...(this.cluster.username
         ? [['SENTINEL', 'SET', name, 'auth-user', this.cluster.username]]
@@ -147,55 +186,87 @@ export class RotationSteps {
         probe.verdict.reasons.map((r) => r.message).join('; ') || 'master not confirmed';
       throw new RedisHaError('ROTATION_VERIFY_FAILED', `verification failed: ${detail}`);
     }
-    for (const node of nodes) await this.onNode(node, [secrets.newPassword], [['PING']]);
+    for (const node of nodes) await this.commands.onNode(node, [secrets.newPassword], [['PING']]);
   }
 
-  /** Step 7: only the new passwords remain, everywhere, and the old ones are refused. */
-  async removeOldPassword(nodes: readonly Endpoint[], secrets: RotationSecrets): Promise<void> {
+  /**
+   * Step 7: only the new passwords remain, everywhere, and the old ones are refused by every
+   * user that accepted them before (the rotated user and those sharing its password). When a
+   * node still accepts the old password, the error names the node and user, never the password.
+   */
+  async removeOldPassword(
+    nodes: readonly Endpoint[],
+    secrets: RotationSecrets,
+    shared: SharedUsers,
+  ): Promise<{ unpersisted: string[] }> {
     const { oldPassword, newPassword } = secrets;
+    const unpersisted: string[] = [];
+    const stillAccepting: string[] = [];
     for (const node of nodes) {
-      await this.onNode(
+      const others = shared[formatEndpoint(node)] ?? [];
+      await this.commands.onNode(
         node,
         [newPassword],
-        [['ACL', 'SETUSER', this.user, `<${oldPassword}`]],
+        [this.user, ...others].map((u) => ['ACL', 'SETUSER', u, `<${oldPassword}`]),
         PASSWORD_ALREADY_REMOVED,
       );
-      if (!this.cluster.username) {
-        // requirepass style: keep redis.conf's requirepass line in step with the ACL.
-        await this.onNode(node, [newPassword], [['CONFIG', 'SET', 'requirepass', newPassword]]);
-      }
-      await this.persist(node, [newPassword]);
-      await this.assertRefused(node, dataConnection(this.cluster, oldPassword));
+      await this.checks.alignRequirepass(node, secrets, others.includes('default'));
+      if (!(await this.checks.persist(node, [newPassword]))) unpersisted.push(formatEndpoint(node));
+      stillAccepting.push(
+        ...(await this.checks.usersAccepting(
+          node,
+          [this.user, ...others],
+          oldPassword,
+          newPassword,
+        )),
+      );
+    }
+    if (stillAccepting.length > 0) {
+      throw new RedisHaError(
+        'ROTATION_OLD_STILL_VALID',
+        `the old password is still accepted by ${stillAccepting.join(', ')}`,
+      );
     }
     const pair = secrets.sentinel;
-    if (!pair) return;
+    if (!pair) return { unpersisted };
     for (const sentinel of this.sentinels()) {
-      await this.onSentinel(
+      await this.commands.onSentinel(
         sentinel,
         [pair.newPassword],
         [['ACL', 'SETUSER', this.sentinelUser, `<${pair.oldPassword}`]],
         PASSWORD_ALREADY_REMOVED,
       );
-      await this.onSentinel(sentinel, [pair.newPassword], [['SENTINEL', 'FLUSHCONFIG']]);
+      await this.commands.onSentinel(sentinel, [pair.newPassword], [['SENTINEL', 'FLUSHCONFIG']]);
       await this.assertRefused(sentinel, sentinelConnection(this.cluster, pair.oldPassword));
     }
+    return { unpersisted };
   }
 
-  /** Rollback: sentinels and masterauth back to the old passwords, the new ones removed. */
-  async revert(nodes: readonly Endpoint[], secrets: RotationSecrets): Promise<RevertOutcome> {
+  /**
+   * Rollback: sentinels and masterauth back to the old passwords, the new ones removed from every
+   * user that got them. It never depends on the step that may have failed: the runtime state is
+   * reverted first, and a config that cannot be rewritten afterwards (no config file, a disk
+   * error) is recorded in `unpersisted` without keeping the rollback pending.
+   */
+  async revert(
+    nodes: readonly Endpoint[],
+    secrets: RotationSecrets,
+    shared: SharedUsers,
+  ): Promise<RevertOutcome> {
     const { oldPassword, newPassword, sentinel: pair } = secrets;
     // A target that cannot be reached now either never got the new password (it was down at
     // step 3) or gets it removed at the next attempt; one that answers and cannot be reverted
     // keeps the rollback pending.
     const skipped: string[] = [];
     const unreverted: string[] = [];
-    const attempt = async (work: () => Promise<unknown>) => {
+    const unpersisted: string[] = [];
+    const secretsShown = [oldPassword, newPassword, pair?.oldPassword, pair?.newPassword];
+    const attempt = async (work: () => Promise<unknown>, failures?: string[]) => {
       try {
         await work();
       } catch (error) {
-        const secretsShown = [oldPassword, newPassword, pair?.oldPassword, pair?.newPassword];
         const text = redact(error instanceof Error ? error.message : String(error), secretsShown);
-        (isUnreachable(error) ? skipped : unreverted).push(text);
+        (failures ?? (isUnreachable(error) ? skipped : unreverted)).push(text);
       }
     };
     const login = await this.sentinelPasswords();
@@ -203,7 +274,7 @@ export class RotationSteps {
       await attempt(() => this.pointSentinelAt(sentinel, login, oldPassword, pair?.oldPassword));
       if (pair) {
         await attempt(() =>
-          this.onSentinel(
+          this.commands.onSentinel(
             sentinel,
             [pair.oldPassword, pair.newPassword],
             [
@@ -215,22 +286,31 @@ export class RotationSteps {
         );
       }
     }
+    (this.deps.faults ?? noFaults)('rotation:rolling-back-sentinels-reverted');
     for (const node of nodes)
       await attempt(() =>
-        this.onNode(node, [oldPassword, newPassword], this.masterauth(oldPassword)),
+        this.commands.onNode(node, [oldPassword, newPassword], this.masterauth(oldPassword)),
       );
     for (const node of nodes) {
+      const users = [this.user, ...(shared[formatEndpoint(node)] ?? [])];
+      let isReverted = false;
       await attempt(async () => {
-        await this.onNode(
+        await this.commands.onNode(
           node,
           [oldPassword, newPassword],
-          [['ACL', 'SETUSER', this.user, `<${newPassword}`]],
+          users.map((u) => ['ACL', 'SETUSER', u, `<${newPassword}`]),
           PASSWORD_ALREADY_REMOVED,
         );
-        await this.persist(node, [oldPassword]);
+        isReverted = true;
       });
+      if (!isReverted) continue;
+      await attempt(async () => {
+        // Back to the old password in memory is what counts; a config left behind is reported.
+        if (!(await this.checks.persist(node, [oldPassword], true)))
+          unpersisted.push(`${formatEndpoint(node)}: no config file`);
+      }, unpersisted);
     }
-    return { skipped: [...new Set(skipped)], unreverted };
+    return { skipped: [...new Set(skipped)], unreverted, unpersisted };
   }
 
   private sentinels(): Endpoint[] {
@@ -262,86 +342,6 @@ export class RotationSteps {
       `${formatEndpoint(target)} still accepts the old password`,
     );
   }
-
-  /** CONFIG REWRITE always (masterauth, users in redis.conf); ACL SAVE when users live in an ACL file. */
-  private async persist(node: Endpoint, passwords: readonly string[]): Promise<void> {
-    const [reply] = await this.onNode(node, passwords, [['CONFIG', 'GET', 'aclfile']]);
-    const [, aclfile] = (reply ?? []) as string[];
-    await this.onNode(node, passwords, [
-      ...(aclfile ? [['ACL', 'SAVE']] : []),
-      ['CONFIG', 'REWRITE'],
-    ]);
-  }
-
-  private onNode(
-    node: Endpoint,
-    passwords: readonly string[],
-    commands: string[][],
-    tolerated?: RegExp,
-  ): Promise<unknown[]> {
-    return this.runWithAny(
-      node,
-      passwords,
-      (password) => dataConnection(this.cluster, password),
-      commands,
-      tolerated,
-    );
-  }
-
-  private onSentinel(
-    sentinel: Endpoint,
-    passwords: readonly (string | undefined)[],
-    commands: string[][],
-    tolerated?: RegExp,
-  ): Promise<unknown[]> {
-    return this.runWithAny(
-      sentinel,
-      passwords,
-      (password) => sentinelConnection(this.cluster, password),
-      commands,
-      tolerated,
-    );
-  }
-
-  /**
-   * Runs `commands` on a target, logging in with the first of `passwords` it accepts (a
-   * resumed step does not know which one a target holds yet). Errors matching `tolerated`
-   * count as done.
-   */
-  private async runWithAny(
-    target: Endpoint,
-    passwords: readonly (string | undefined)[],
-    connect: (password: string | undefined) => ConnectionOptions,
-    commands: string[][],
-    tolerated?: RegExp,
-  ): Promise<unknown[]> {
-    let lastError: unknown;
-    for (const password of passwords) {
-      try {
-        const replies: unknown[] = [];
-        for (const command of commands) {
-          try {
-            replies.push(...(await this.deps.gateway.run(target, connect(password), [command])));
-          } catch (error) {
-            if (!tolerated?.test(String(error))) throw error;
-            replies.push(null);
-          }
-        }
-        return replies;
-      } catch (error) {
-        lastError = error;
-        if (!(error instanceof GatewayError && error.failure === 'auth-failed')) break;
-      }
-    }
-    throw lastError;
-  }
-}
-
-function isUnreachable(error: unknown): boolean {
-  return (
-    error instanceof GatewayError &&
-    (error.failure === 'unreachable' || error.failure === 'timeout')
-  );
 }
 
 /** Master and replicas as dial addresses, from what a probe saw. */

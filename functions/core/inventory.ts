@@ -123,6 +123,11 @@ const RotationSchema = z
       .default(DEFAULT_PASSWORD_ALPHABET),
     /** Also rotate the sentinels' own password, with the same dual-password window. */
     rotateSentinelPassword: z.boolean().default(false),
+    /**
+     * Rotate data nodes that run without a config file (CONFIG REWRITE impossible) in memory
+     * only; a restart of such a node brings back the old password. Off: such a rotation is refused.
+     */
+    allowUnpersisted: z.boolean().default(false),
   })
   .prefault({});
 

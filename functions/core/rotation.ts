@@ -60,6 +60,14 @@ export interface RotationRecord {
   /** Why it is rolling back, or why it failed; no secret. */
   readonly error: string | null;
   readonly completedAt: string | null;
+  /**
+   * Other ACL users than the rotated one that accepted the old password at step 1 (or step 3),
+   * per node: they get the new password in the same window and lose the old one at step 7, so a
+   * rotation after a leak leaves the old secret dead everywhere. Absent in older records.
+   */
+  readonly sharedPasswordUsers?: Readonly<Record<string, readonly string[]>>;
+  /** Nodes rotated in memory only (no config file; `rotation.allowUnpersisted`). */
+  readonly unpersistedNodes?: readonly string[];
 }
 
 export function isTerminal(phase: RotationPhase): boolean {
@@ -132,6 +140,10 @@ export interface PlanInput {
   readonly status: Status;
   readonly isForced: boolean;
   readonly gracePeriodMs: number;
+  /** Users sharing the old password, as `describeSharedUsers` words them; empty when none. */
+  readonly sharedUsers: string;
+  /** Why the rotation would be refused (no config file), or a warning that it stays in memory. */
+  readonly configFileNote: { readonly isRefusal: boolean; readonly text: string } | null;
 }
 
 /** The steps a rotation would take, for `--dry-run`; passwords appear as `***`. */
@@ -143,8 +155,15 @@ export function rotationPlan(cluster: SentinelCluster, input: PlanInput): string
     : '';
   const refusal =
     input.status === 'ok' ? '' : input.isForced ? ' (forced)' : ' -> would refuse without --force';
+  const note = input.configFileNote;
   return [
     `verdict now: ${input.status}${refusal}`,
+    ...(note ? [`${note.isRefusal ? 'would refuse' : 'warning'}: ${note.text}`] : []),
+    ...(input.sharedUsers
+      ? [
+          `the old password is also accepted by ${input.sharedUsers}: they get the new password in the same window and lose the old one at step 7`,
+        ]
+      : []),
     `1. lock ${cluster.name}`,
     `2. generate a ${cluster.rotation.length}-character password; store it as ${pendingParameterName(cluster.passwordParameter)} (secure)`,
     `3. on ${input.nodes.join(', ')}: ACL SETUSER ${user} >*** ; ${config} SET masterauth ***${cluster.username ? ` ; ${config} SET masteruser ${user}` : ''} ; persist (${config} REWRITE / ACL SAVE)`,

@@ -11,6 +11,7 @@ import { accepts, runnerFor } from '../support/rotation';
 import {
   clusterFor,
   controlDepsFor,
+  eventually,
   Harness,
   inventoryFor,
   PASSWORD,
@@ -46,6 +47,16 @@ async function storedPasswordWorksEverywhere(): Promise<boolean> {
 }
 
 const record = async () => (await backend.state.getRotation('test')) as RotationRecord | undefined;
+
+/** Until the recorded grace period and the lock held for it have both run out. */
+async function graceHasEnded(): Promise<void> {
+  await eventually(async () => {
+    const endsAt = Date.parse((await record())?.graceEndsAt ?? '');
+    const lock = await backend.state.getLock('test');
+    const now = new Date();
+    return Date.now() > endsAt && (!lock || lock.expiresAt <= now.toISOString());
+  }, 'the grace period to end');
+}
 
 beforeAll(async () => {
   topology = await harness.topology();
@@ -88,7 +99,7 @@ describe('rotation faults', () => {
       });
       const afterCrash = await record();
       const worksAfterCrash = await storedPasswordWorksEverywhere();
-      await new Promise((resolve) => setTimeout(resolve, 500 + LEASE_MS + 100)); // the crashed runner's lease
+      // No waiting out the crashed runner's lease: its process is gone, so the rerun takes over.
       const resumed = await cli(['rotate', 'test', '--grace', '500ms']);
       const password = (await backend.parameters.get(PASSWORD_PARAMETER))?.value ?? '';
       const history = await backend.parameters.history(PASSWORD_PARAMETER);
@@ -107,14 +118,27 @@ describe('rotation faults', () => {
     },
   );
 
-  it('refuses a second rotate while one is running, with exit 75', async () => {
-    const first = cli(['rotate', 'test', '--grace', '3s']);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const second = await cli(['rotate', 'test']);
+  it('refuses a second rotate while the first waits through its grace period, with exit 75 and when it finishes', async () => {
+    const first = cli(['rotate', 'test', '--grace', '20s']);
+    const published = await eventually(async () => {
+      const current = await record();
+      const lock = await backend.state.getLock('test');
+      return current?.phase === 'published' && lock ? current : undefined;
+    }, 'the first rotate to publish and hold the lock');
+    const [second, noWait] = await Promise.all([
+      cli(['rotate', 'test']),
+      cli(['rotate', 'test', '--no-wait']),
+    ]);
 
     expect(second.code).toBe(75);
-    expect(second.stderr).toMatch(/cluster test is already rotating/);
+    expect(second.stderr).toContain(
+      `rotation ${published.rotationId} of test is published and in its grace period`,
+    );
+    expect(second.stderr).toContain(`until ${published.graceEndsAt} (in `);
+    expect(second.stderr).toMatch(/process \d+ on \S+ is waiting to finish it then/);
+    expect(noWait.code).toBe(75);
     expect((await first).code).toBe(0);
+    expect((await record())?.phase).toBe('completed');
   });
 
   it.each([
@@ -180,7 +204,7 @@ describe('rotation faults', () => {
   it('lets watch finish a rotation whose grace period ended, and start one that is due', async () => {
     const published = await cli(['rotate', 'test', '--grace', '500ms', '--no-wait']);
     const afterPublish = await record();
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await graceHasEnded();
     const { deps } = runnerFor(clusterFor(topology), backend);
     await runDueRotations(inventoryFor(topology), deps, LEASE_MS);
     const finished = await record();
@@ -190,7 +214,7 @@ describe('rotation faults', () => {
       LEASE_MS,
     );
     const scheduledPublished = await record();
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await graceHasEnded();
     await runDueRotations(
       inventoryFor(topology, { rotation: { everyDays: 30, gracePeriod: '300ms' } }),
       deps,

@@ -54,6 +54,11 @@ export class ClientLoad {
     this.benchmarkPassword = password;
   }
 
+  /** Commands and redis-benchmark runs so far, to wait for progress (never for time). */
+  progress(): { readonly ioredisCommands: number; readonly benchmarkRuns: number } {
+    return { ioredisCommands: this.ioredisCommands, benchmarkRuns: this.benchmarkRuns };
+  }
+
   async stop(): Promise<LoadReport> {
     this.isRunning = false;
     await Promise.all(this.loops);

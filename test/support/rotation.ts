@@ -4,19 +4,24 @@ import { randomBytes } from 'node:crypto';
 import type { LocalBackend } from '../../functions/adapters/local/local-backend';
 import type { SentinelCluster } from '../../functions/core/inventory';
 import type { ControlDeps } from '../../functions/control/reconcile';
-import { RotationRunner, type RotationOptions } from '../../functions/control/rotation-runner';
+import {
+  RotationRunner,
+  type RotationDeps,
+  type RotationOptions,
+} from '../../functions/control/rotation-runner';
 import { controlDepsFor, type Topology } from './topology';
 
 export function runnerFor(
   cluster: SentinelCluster,
   backend: LocalBackend,
   options: Partial<RotationOptions> = {},
-  overrides: Partial<ControlDeps> = {},
+  overrides: Partial<ControlDeps> & Partial<Pick<RotationDeps, 'sleep'>> = {},
 ) {
   const deps = {
     ...controlDepsFor(backend, overrides),
     randomBytes: (size: number) => randomBytes(size),
-    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    sleep:
+      overrides.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
   };
   return {
     deps,
