@@ -15,8 +15,11 @@ import {
 } from '../../cli/topology';
 import { eventually, PASSWORD } from './topology';
 
-/** Every name a lab creates is this prefix, then the pid of the process that owns the lab. */
-const PREFIX = 'rhp';
+/**
+ * Every name a lab creates is this prefix, then the pid of the process that owns the lab, then
+ * the site: `rhpart1234567a` stays within Linux's 15 characters for an interface name.
+ */
+const PREFIX = 'rhpart';
 const NODE_PORT = 6379;
 const SENTINEL_PORT = 26379;
 /** nftables table inside each namespace; it goes away with the namespace. */
