@@ -163,6 +163,9 @@ describe.skipIf(partitionSkipReason !== null)('partitions between network namesp
         target: c.sentinel.address,
       }),
     );
+    expect(reasonsOf(report).find((r) => r.code === 'SENTINEL_UNREACHABLE')?.message).toMatch(
+      /timed out/,
+    );
     expect(report.verdict.sentinelsAnswering).toBe(2);
     expectUnchanged(report, a);
     expect(masterChanges()).toEqual([]);
