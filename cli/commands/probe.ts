@@ -1,7 +1,8 @@
 // `redis-ha probe [cluster...]`: probe now, act on transitions (events, parameters, state),
 // print a table or JSON, and exit with the worst verdict (0 ok, 1 degraded, 2 critical).
+import { resolve } from 'node:path';
 import { formatEndpoint } from '../../functions/core/endpoint';
-import { worstStatus, type Status } from '../../functions/core/verdict';
+import { ReasonCode, worstStatus, type Status } from '../../functions/core/verdict';
 import {
   mapWithLimit,
   reconcileCluster,
@@ -39,9 +40,11 @@ export async function probeCommand(
   const backend = openBackend(options);
   try {
     const deps = controlDeps(backend, options, io);
-    const reports = await mapWithLimit(clusters, PROBE_CONCURRENCY, (cluster) =>
-      reconcileCluster(cluster, deps, { isReadOnly: flags.readOnly }),
-    );
+    const reports = (
+      await mapWithLimit(clusters, PROBE_CONCURRENCY, (cluster) =>
+        reconcileCluster(cluster, deps, { isReadOnly: flags.readOnly }),
+      )
+    ).map((report) => withStorePath(report, resolve(options.store)));
     io.stdout(
       flags.json ? `${JSON.stringify(reports.map(toJson), null, 2)}\n` : renderReports(reports),
     );
@@ -49,6 +52,17 @@ export async function probeCommand(
   } finally {
     backend.close();
   }
+}
+
+/** A missing password is most often a mistyped --store: say which store was read. */
+function withStorePath(report: ReconcileReport, store: string): ReconcileReport {
+  if (!report.verdict.reasons.some((r) => r.code === ReasonCode.passwordMissing)) return report;
+  const reasons = report.verdict.reasons.map((r) =>
+    r.code === ReasonCode.passwordMissing
+      ? { ...r, message: `${r.message} (store read: ${store})` }
+      : r,
+  );
+  return { ...report, verdict: { ...report.verdict, reasons } };
 }
 
 function toJson(report: ReconcileReport) {
@@ -77,7 +91,8 @@ export function renderReports(reports: readonly ReconcileReport[]): string {
       : '-',
     `${verdict.sentinelsAnswering}/${verdict.sentinelsConfigured}`,
     `${durationMs.toFixed(1)}ms`,
-    verdict.reasons.map((r) => r.code).join(', ') || '-',
+    // One code per kind; the details below keep one line per sentinel or node.
+    [...new Set(verdict.reasons.map((r) => r.code))].join(', ') || '-',
   ]);
   const details = reports
     .flatMap((r) =>

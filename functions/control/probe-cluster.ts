@@ -3,8 +3,8 @@
 // them to the caller only inside `credentials`, never in the report.
 import { readFileSync } from 'node:fs';
 import { mapAddress, sentinelEndpoints, type SentinelCluster } from '../core/inventory';
-import type { Endpoint } from '../core/endpoint';
-import type { Observation } from '../core/observation';
+import { formatEndpoint, sameEndpoint, type Endpoint } from '../core/endpoint';
+import type { MissingPassword, Observation } from '../core/observation';
 import type { ConnectionOptions, ParameterStore, RedisGateway } from '../core/ports';
 import { chooseCandidate, decideVerdict, type Verdict } from '../core/verdict';
 
@@ -104,32 +104,64 @@ function connection(
   };
 }
 
+export interface ProbeOptions {
+  /**
+   * The last confirmed master (as announced), from the state store: asked `ROLE` even when
+   * the sentinels no longer list it, so that an old master still taking writes shows.
+   */
+  readonly previousMaster?: Endpoint | null;
+}
+
 export async function probeCluster(
   cluster: SentinelCluster,
   deps: ProbeDeps,
   /** Use these instead of the stored passwords (a rotation verifying the new one). */
   credentialsOverride?: ClusterCredentials,
+  options: ProbeOptions = {},
 ): Promise<ProbeResult> {
   const elapsed = deps.elapsedMs ?? (() => performance.now());
   const started = elapsed();
   const credentials = credentialsOverride ?? (await loadCredentials(cluster, deps.parameters));
+  const missingPasswords = missingPasswordsOf(cluster, credentials);
+  const isSentinelPasswordMissing = missingPasswords.some((m) => m.usedBy === 'sentinels');
   const sentinelOptions = sentinelConnection(cluster, credentials.sentinelPassword);
-  const sentinels = await Promise.all(
-    sentinelEndpoints(cluster).map(async (endpoint) => ({
-      endpoint,
-      answer: await deps.gateway.querySentinel(endpoint, sentinelOptions, cluster.masterName),
-    })),
-  );
+  // Nothing is dialled with an empty password where a password is configured.
+  const sentinels = isSentinelPasswordMissing
+    ? []
+    : await Promise.all(
+        sentinelEndpoints(cluster).map(async (endpoint) => ({
+          endpoint,
+          answer: await deps.gateway.querySentinel(endpoint, sentinelOptions, cluster.masterName),
+        })),
+      );
   const candidate = chooseCandidate({ sentinels });
   const masterDial = candidate ? mapAddress(cluster, candidate) : null;
-  const master = masterDial
-    ? await deps.gateway.queryRole(masterDial, dataConnection(cluster, credentials.dataPassword))
-    : null;
-  const observation: Observation = { sentinels, candidate, master };
+  const isDataPasswordMissing = missingPasswords.some((m) => m.usedBy === 'data-nodes');
+  const dataOptions = dataConnection(cluster, credentials.dataPassword);
+  const askRole = (endpoint: Endpoint) =>
+    deps.gateway.queryRole(mapAddress(cluster, endpoint), dataOptions);
+  const others = isDataPasswordMissing
+    ? []
+    : knownDataNodes(sentinels, candidate, options.previousMaster ?? null);
+  const [master, ...otherAnswers] = await Promise.all([
+    candidate && !isDataPasswordMissing ? askRole(candidate) : null,
+    ...others.map(askRole),
+  ]);
+  const observation: Observation = {
+    sentinels,
+    candidate,
+    master: master ?? null,
+    nodes: others.map((endpoint, i) => ({
+      endpoint,
+      answer: otherAnswers[i] as NonNullable<(typeof otherAnswers)[number]>,
+    })),
+    missingPasswords,
+  };
   const verdict = decideVerdict(
     {
       sentinelsConfigured: cluster.sentinels.length,
       maxReplicationLagBytes: cluster.thresholds.maxReplicationLagBytes,
+      masterName: cluster.masterName,
     },
     observation,
     candidate,
@@ -142,4 +174,41 @@ export async function probeCluster(
     credentials,
     durationMs: elapsed() - started,
   };
+}
+
+function missingPasswordsOf(
+  cluster: SentinelCluster,
+  credentials: ClusterCredentials,
+): MissingPassword[] {
+  const missing: MissingPassword[] = [];
+  if (!credentials.dataPassword)
+    missing.push({ parameter: cluster.passwordParameter, usedBy: 'data-nodes' });
+  if (cluster.sentinelPasswordParameter && !credentials.sentinelPassword)
+    missing.push({ parameter: cluster.sentinelPasswordParameter, usedBy: 'sentinels' });
+  return missing;
+}
+
+/**
+ * Every data node other than the candidate that could be taking writes: the replicas any
+ * sentinel lists, masters a minority names, the record a failover is leaving, and the
+ * previous confirmed master. Announced addresses, deduplicated.
+ */
+function knownDataNodes(
+  sentinels: Observation['sentinels'],
+  candidate: Endpoint | null,
+  previousMaster: Endpoint | null,
+): Endpoint[] {
+  const found = new Map<string, Endpoint>();
+  const add = (endpoint: Endpoint | null | undefined) => {
+    if (endpoint && endpoint.port > 0 && !sameEndpoint(endpoint, candidate))
+      found.set(formatEndpoint(endpoint), endpoint);
+  };
+  for (const { answer } of sentinels) {
+    if (!answer.ok) continue;
+    add(answer.masterAddress);
+    add(answer.recordAddress);
+    for (const replica of answer.replicas) add(replica.endpoint);
+  }
+  add(previousMaster);
+  return [...found.values()];
 }

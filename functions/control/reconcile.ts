@@ -54,11 +54,14 @@ export async function reconcileCluster(
   deps: ControlDeps,
   options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
-  const probe = await probeCluster(cluster, deps);
+  const previous = await deps.state.getClusterState(cluster.name);
+  // The last confirmed master is asked ROLE too: still answering master, it is a split brain.
+  const probe = await probeCluster(cluster, deps, undefined, {
+    previousMaster: previous?.master ?? null,
+  });
   if (options.isReadOnly) return report(probe, [], []);
 
   const faults = deps.faults ?? noFaults;
-  const previous = await deps.state.getClusterState(cluster.name);
   const transition = planTransition({
     cluster: cluster.name,
     masterName: cluster.masterName,

@@ -44,6 +44,13 @@ export interface SentinelView {
   /** `SENTINEL CKQUORUM`: null when it answered OK, else its error text. */
   readonly quorumError: string | null;
   readonly replicas: readonly SentinelReplica[];
+  /** `INFO` `sentinel_tilt:1`: the sentinel paused itself after a clock jump or a stall. */
+  readonly isTilt?: boolean;
+  /**
+   * `SENTINEL MASTERS` names, asked only when GET-MASTER-ADDR-BY-NAME returned nil, so that a
+   * mistyped `masterName` can be told what the sentinel does monitor.
+   */
+  readonly monitoredMasters?: readonly string[];
 }
 
 export type SentinelAnswer = SentinelView | Failure;
@@ -69,10 +76,29 @@ export interface NodeRole {
 
 export type NodeAnswer = NodeRole | Failure;
 
+/** A data node other than the candidate, as the sentinels announce it, and its `ROLE`. */
+export interface DataNodeObservation {
+  readonly endpoint: Endpoint;
+  readonly answer: NodeAnswer;
+}
+
+/** A password parameter the inventory names but the parameter store does not hold. */
+export interface MissingPassword {
+  readonly parameter: string;
+  /** Who it is for; nothing was dialled for them with an empty password. */
+  readonly usedBy: 'data-nodes' | 'sentinels';
+}
+
 /** Everything one probe of one cluster saw. */
 export interface Observation {
   readonly sentinels: readonly { readonly endpoint: Endpoint; readonly answer: SentinelAnswer }[];
-  /** The master candidate that was asked, after the address map; null when none was named. */
+  /** The master candidate that was asked, as the sentinels announce it; null when none was named. */
   readonly candidate: Endpoint | null;
   readonly master: NodeAnswer | null;
+  /**
+   * `ROLE` of every other data node the probe knew of: the sentinels' replicas, the previous
+   * confirmed master, masters a minority names. Empty or absent when the nodes were not asked.
+   */
+  readonly nodes?: readonly DataNodeObservation[];
+  readonly missingPasswords?: readonly MissingPassword[];
 }

@@ -1,36 +1,12 @@
 // Decides a cluster's verdict (ok | degraded | critical, with reason codes) from raw probe
 // answers. Pure: no I/O, no clock. A master is confirmed only when a majority of the
 // configured sentinels name it and it answers ROLE as master.
+import { dataNodeReasons } from './data-node-rules';
 import { formatEndpoint, sameEndpoint, type Endpoint } from './endpoint';
 import type { Observation, SentinelView } from './observation';
+import { ReasonCode, Status, type Reason } from './reason';
 
-export const Status = { ok: 'ok', degraded: 'degraded', critical: 'critical' } as const;
-export type Status = (typeof Status)[keyof typeof Status];
-
-export const ReasonCode = {
-  sentinelUnreachable: 'SENTINEL_UNREACHABLE',
-  authFailed: 'AUTH_FAILED',
-  quorumLost: 'QUORUM_LOST',
-  sentinelsDisagree: 'SENTINELS_DISAGREE',
-  noMajority: 'NO_MAJORITY',
-  masterUnknown: 'MASTER_UNKNOWN',
-  masterUnreachable: 'MASTER_UNREACHABLE',
-  masterNotMaster: 'MASTER_NOT_MASTER',
-  masterDown: 'MASTER_DOWN',
-  failoverInProgress: 'FAILOVER_IN_PROGRESS',
-  replicaDown: 'REPLICA_DOWN',
-  replicationLag: 'REPLICATION_LAG',
-  sentinelsMissing: 'SENTINELS_MISSING',
-} as const;
-export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
-
-export interface Reason {
-  readonly code: ReasonCode;
-  readonly severity: Exclude<Status, 'ok'>;
-  /** The sentinel or node concerned, as host:port, when there is one. */
-  readonly target?: string;
-  readonly message: string;
-}
+export { ReasonCode, Status, type Reason } from './reason';
 
 export interface Vote {
   readonly master: string;
@@ -53,6 +29,8 @@ export interface Verdict {
 export interface VerdictPolicy {
   readonly sentinelsConfigured: number;
   readonly maxReplicationLagBytes: number;
+  /** The inventory's `masterName`, for messages only. */
+  readonly masterName?: string;
 }
 
 const SEVERITY_RANK: Record<Status, number> = { ok: 0, degraded: 1, critical: 2 };
@@ -96,12 +74,22 @@ export function chooseCandidate(observation: Pick<Observation, 'sentinels'>): En
   return null;
 }
 
+/** Decides the verdict; `candidate` defaults to the master most sentinels name. */
 export function decideVerdict(
   policy: VerdictPolicy,
   observation: Observation,
   candidate: Endpoint | null = chooseCandidate(observation),
 ): Verdict {
-  const reasons: Reason[] = [];
+  const missing = observation.missingPasswords ?? [];
+  const reasons: Reason[] = missing.map(({ parameter, usedBy }) => ({
+    code: ReasonCode.passwordMissing,
+    severity: 'critical',
+    target: parameter,
+    message: `password parameter ${parameter} (for the ${usedBy === 'sentinels' ? 'sentinels' : 'data nodes'}) is not in the parameter store, so the ${usedBy === 'sentinels' ? 'sentinels were' : 'data nodes were'} not asked; store it with \`redis-ha params put ${parameter} --secure\`, or point --store at the store that holds it`,
+  }));
+  // Without the sentinels' password nothing was asked: every other rule would only guess.
+  if (missing.some((m) => m.usedBy === 'sentinels')) return verdictOf(policy, reasons, null);
+
   const majority = majorityOf(policy.sentinelsConfigured);
   const votes = countVotes(observation);
   const answering: { endpoint: string; view: SentinelView }[] = [];
@@ -121,7 +109,10 @@ export function decideVerdict(
         code: ReasonCode.sentinelUnreachable,
         severity: 'degraded',
         target,
-        message: `sentinel ${target} did not answer: ${answer.detail}`,
+        message:
+          answer.failure === 'error'
+            ? `sentinel ${target} could not be probed: ${answer.detail}`
+            : `sentinel ${target} did not answer: ${answer.detail}`,
       });
   }
 
@@ -129,14 +120,9 @@ export function decideVerdict(
     ? answering.filter(({ view }) => sameEndpoint(view.masterAddress, candidate))
     : [];
   const hasMajority = agreeing.length >= majority;
+  const monitoring = answering.filter(({ view }) => view.masterAddress);
 
-  if (answering.length > 0 && answering.every(({ view }) => !view.masterAddress)) {
-    reasons.push({
-      code: ReasonCode.masterUnknown,
-      severity: 'critical',
-      message: 'no sentinel monitors this master name',
-    });
-  }
+  reasons.push(...unknownNameReasons(policy, answering, monitoring.length));
   if (votes.length > 1) {
     const detail = votes.map((v) => `${v.master} by ${v.sentinels.join(', ')}`).join('; ');
     reasons.push({
@@ -159,46 +145,21 @@ export function decideVerdict(
       message: 'no sentinel answered',
     });
   }
+  if (monitoring.length > 0)
+    reasons.push(...quorumReasons(policy, agreeing.length > 0 ? agreeing : monitoring));
 
-  for (const { endpoint, view } of agreeing.length > 0 ? agreeing : answering) {
-    if (view.quorumError) {
+  for (const { endpoint, view } of answering) {
+    if (view.isTilt) {
       reasons.push({
-        code: ReasonCode.quorumLost,
-        severity: 'critical',
-        target: endpoint,
-        message: `sentinel ${endpoint}: ${view.quorumError}`,
-      });
-    }
-    if (view.masterFlags.includes('failover_in_progress')) {
-      reasons.push({
-        code: ReasonCode.failoverInProgress,
+        code: ReasonCode.sentinelTilt,
         severity: 'degraded',
         target: endpoint,
-        message: `sentinel ${endpoint} reports a failover in progress`,
+        message: `sentinel ${endpoint} is in TILT mode (it was paused or its clock jumped): it acts on no failure until TILT ends`,
       });
     }
-    const isAboutNamedMaster =
-      !view.recordAddress || sameEndpoint(view.recordAddress, view.masterAddress);
-    if (
-      isAboutNamedMaster &&
-      (view.masterFlags.includes('o_down') || view.masterFlags.includes('s_down'))
-    ) {
-      const objective = view.masterFlags.includes('o_down');
-      reasons.push({
-        code: ReasonCode.masterDown,
-        severity: objective ? 'critical' : 'degraded',
-        target: endpoint,
-        message: `sentinel ${endpoint} sees the master ${objective ? 'objectively' : 'subjectively'} down`,
-      });
-    }
-    if (view.masterAddress && view.numOtherSentinels + 1 < policy.sentinelsConfigured) {
-      reasons.push({
-        code: ReasonCode.sentinelsMissing,
-        severity: 'degraded',
-        target: endpoint,
-        message: `sentinel ${endpoint} knows ${view.numOtherSentinels + 1} sentinels, ${policy.sentinelsConfigured} configured`,
-      });
-    }
+  }
+  for (const { endpoint, view } of agreeing.length > 0 ? agreeing : monitoring) {
+    reasons.push(...masterRecordReasons(policy, endpoint, view));
   }
 
   let isMasterAnswering = false;
@@ -234,73 +195,129 @@ export function decideVerdict(
   }
 
   reasons.push(
-    ...replicaReasons(
+    ...dataNodeReasons({
       policy,
       observation,
-      agreeing.map((a) => a.view),
+      candidate,
+      views: agreeing.map((a) => a.view),
       isMasterAnswering,
-    ),
+      isMajority: hasMajority,
+    }),
   );
 
-  const configEpoch = Math.max(0, ...agreeing.map(({ view }) => view.configEpoch));
   return {
-    status: worstStatus(reasons.map((r) => r.severity)),
-    reasons: dedupeReasons(reasons),
-    master: candidate,
+    ...verdictOf(policy, reasons, candidate),
     isConfirmed: hasMajority && isMasterAnswering,
-    configEpoch,
+    configEpoch: Math.max(0, ...agreeing.map(({ view }) => view.configEpoch)),
     votes,
-    sentinelsConfigured: policy.sentinelsConfigured,
     sentinelsAnswering: answering.length,
   };
 }
 
-function replicaReasons(
+function verdictOf(policy: VerdictPolicy, reasons: readonly Reason[], master: Endpoint | null) {
+  return {
+    status: worstStatus(reasons.map((r) => r.severity)),
+    reasons: dedupeReasons(reasons),
+    master,
+    isConfirmed: false,
+    configEpoch: 0,
+    votes: [] as Vote[],
+    sentinelsConfigured: policy.sentinelsConfigured,
+    sentinelsAnswering: 0,
+  };
+}
+
+/** MASTER_UNKNOWN once for the cluster when nobody monitors the name, else per sentinel. */
+function unknownNameReasons(
   policy: VerdictPolicy,
-  observation: Observation,
-  views: readonly SentinelView[],
-  isMasterAnswering: boolean,
+  answering: readonly { endpoint: string; view: SentinelView }[],
+  monitoringCount: number,
 ): Reason[] {
+  const name = policy.masterName ? `"${policy.masterName}"` : 'this master name';
+  const monitored = (views: readonly SentinelView[]) => {
+    const names = [...new Set(views.flatMap((v) => v.monitoredMasters ?? []))].sort();
+    return names.length > 0 ? names.map((n) => `"${n}"`).join(', ') : 'no master';
+  };
+  const strangers = answering.filter(({ view }) => !view.masterAddress);
+  if (strangers.length === 0) return [];
+  if (monitoringCount === 0)
+    return [
+      {
+        code: ReasonCode.masterUnknown,
+        severity: 'critical',
+        message: `no sentinel monitors ${name}; they monitor ${monitored(strangers.map((s) => s.view))}`,
+      },
+    ];
+  return strangers.map(({ endpoint, view }) => ({
+    code: ReasonCode.masterUnknown,
+    severity: 'degraded',
+    target: endpoint,
+    message: `sentinel ${endpoint} does not monitor ${name}; it monitors ${monitored([view])}`,
+  }));
+}
+
+/**
+ * A failover needs a majority of the configured sentinels to authorise it: below that the
+ * cluster has lost its quorum (critical); a minority failing CKQUORUM is degraded, named.
+ * Sentinels that did not answer count as not passing.
+ */
+function quorumReasons(
+  policy: VerdictPolicy,
+  asked: readonly { endpoint: string; view: SentinelView }[],
+): Reason[] {
+  const majority = majorityOf(policy.sentinelsConfigured);
+  const failing = asked.filter(({ view }) => view.quorumError);
+  const passing = asked.length - failing.length;
+  if (passing < majority) {
+    const why = failing.map(({ endpoint, view }) => `${endpoint}: ${view.quorumError}`);
+    return [
+      {
+        code: ReasonCode.quorumLost,
+        severity: 'critical',
+        message: `${passing} of ${policy.sentinelsConfigured} configured sentinels pass CKQUORUM, ${majority} needed: no failover could be authorised${why.length > 0 ? ` (${why.join('; ')})` : ''}`,
+      },
+    ];
+  }
+  return failing.map(({ endpoint, view }) => ({
+    code: ReasonCode.sentinelNoQuorum,
+    severity: 'degraded',
+    target: endpoint,
+    message: `sentinel ${endpoint} fails CKQUORUM (${view.quorumError ?? ''}); the other ${passing} still pass it`,
+  }));
+}
+
+/** What one sentinel's record of the master says: failover, down flags, missing peers. */
+function masterRecordReasons(policy: VerdictPolicy, endpoint: string, view: SentinelView): Reason[] {
   const reasons: Reason[] = [];
-  const attached = observation.master?.ok ? observation.master.replicas : [];
-  const known = new Map<string, { flagged: number }>();
-  for (const view of views) {
-    for (const replica of view.replicas) {
-      const key = formatEndpoint(replica.endpoint);
-      const entry = known.get(key) ?? { flagged: 0 };
-      const isDown =
-        replica.flags.some((f) => f === 's_down' || f === 'o_down' || f === 'disconnected') ||
-        replica.masterLinkStatus === 'err';
-      if (isDown) entry.flagged += 1;
-      known.set(key, entry);
-    }
+  if (view.masterFlags.includes('failover_in_progress')) {
+    reasons.push({
+      code: ReasonCode.failoverInProgress,
+      severity: 'degraded',
+      target: endpoint,
+      message: `sentinel ${endpoint} reports a failover in progress`,
+    });
   }
-  for (const [key, { flagged }] of known) {
-    const isAttached = attached.some((r) => formatEndpoint(r.endpoint) === key);
-    const isDown = isMasterAnswering ? !isAttached : flagged * 2 > views.length;
-    if (isDown) {
-      reasons.push({
-        code: ReasonCode.replicaDown,
-        severity: 'degraded',
-        target: key,
-        message: `replica ${key} is not replicating from the master`,
-      });
-    }
+  const isAboutNamedMaster =
+    !view.recordAddress || sameEndpoint(view.recordAddress, view.masterAddress);
+  if (
+    isAboutNamedMaster &&
+    (view.masterFlags.includes('o_down') || view.masterFlags.includes('s_down'))
+  ) {
+    const objective = view.masterFlags.includes('o_down');
+    reasons.push({
+      code: ReasonCode.masterDown,
+      severity: objective ? 'critical' : 'degraded',
+      target: endpoint,
+      message: `sentinel ${endpoint} sees the master ${objective ? 'objectively' : 'subjectively'} down`,
+    });
   }
-  if (isMasterAnswering && observation.master?.ok) {
-    const masterOffset = observation.master.offset;
-    for (const replica of attached) {
-      const lagBytes = masterOffset - replica.offset;
-      if (lagBytes > policy.maxReplicationLagBytes) {
-        const key = formatEndpoint(replica.endpoint);
-        reasons.push({
-          code: ReasonCode.replicationLag,
-          severity: 'degraded',
-          target: key,
-          message: `replica ${key} trails the master by ${lagBytes} bytes (limit ${policy.maxReplicationLagBytes})`,
-        });
-      }
-    }
+  if (view.numOtherSentinels + 1 < policy.sentinelsConfigured) {
+    reasons.push({
+      code: ReasonCode.sentinelsMissing,
+      severity: 'degraded',
+      target: endpoint,
+      message: `sentinel ${endpoint} knows ${view.numOtherSentinels + 1} sentinels, ${policy.sentinelsConfigured} configured`,
+    });
   }
   return reasons;
 }

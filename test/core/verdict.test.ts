@@ -51,13 +51,28 @@ const master = (overrides: Partial<Extract<NodeAnswer, { ok: true }>> = {}): Nod
 function observe(
   answers: SentinelAnswer[],
   masterAnswer: NodeAnswer | null = master(),
+  extra: Pick<Observation, 'nodes' | 'missingPasswords'> = {},
 ): Observation {
   const sentinels = answers.map((answer, i) => ({ endpoint: S[i] as Endpoint, answer }));
   const candidate = chooseCandidate({ sentinels });
-  return { sentinels, candidate, master: candidate ? masterAnswer : null };
+  return { sentinels, candidate, master: candidate ? masterAnswer : null, ...extra };
 }
+const replicaOf = (of: Endpoint): NodeAnswer => ({
+  ok: true,
+  role: 'slave',
+  offset: 1000,
+  replicas: [],
+  masterEndpoint: of,
+  linkState: 'connected',
+});
+const timedOut: SentinelAnswer = {
+  ok: false,
+  failure: 'timeout',
+  detail: 'timed out after 500 ms',
+};
+const noQuorum = { quorumError: 'NOQUORUM 1 usable Sentinels. Not enough available Sentinels' };
 
-const policy = { sentinelsConfigured: 3, maxReplicationLagBytes: 100 };
+const policy = { sentinelsConfigured: 3, maxReplicationLagBytes: 100, masterName: 'mymaster' };
 
 interface Case {
   readonly name: string;
@@ -170,9 +185,10 @@ const cases: Case[] = [
       ],
       master({ replicas: [{ endpoint: R2, offset: 1000 }] }),
     ),
+    // The sentinels still list R1 among the replicas: the new master is not a down replica.
     status: 'degraded',
     isConfirmed: true,
-    codes: ['FAILOVER_IN_PROGRESS', 'REPLICA_DOWN'],
+    codes: ['FAILOVER_IN_PROGRESS'],
   },
   {
     name: 'a replica is not attached to the master',
@@ -211,15 +227,139 @@ const cases: Case[] = [
     codes: ['SENTINELS_MISSING'],
   },
   {
-    name: 'no sentinel monitors the master name',
-    observation: observe([
-      view({ masterAddress: null }),
-      view({ masterAddress: null }),
-      view({ masterAddress: null }),
-    ]),
+    name: 'no sentinel monitors the master name (and CKQUORUM fails for that name on each)',
+    observation: observe(
+      [1, 2, 3].map(() =>
+        view({
+          masterAddress: null,
+          quorumError: 'ERR No such master with that name',
+          numOtherSentinels: 0,
+          monitoredMasters: ['other'],
+        }),
+      ),
+    ),
     status: 'critical',
     isConfirmed: false,
     codes: ['MASTER_UNKNOWN'],
+  },
+  {
+    name: 'one sentinel does not monitor the master name while the others do',
+    observation: observe([view(), view(), view({ masterAddress: null, monitoredMasters: [] })]),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['MASTER_UNKNOWN'],
+  },
+  {
+    name: 'a sentinel whose pipelined reply came back only partly before the timeout counts as not answering',
+    observation: observe([view(), view(), timedOut]),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['SENTINEL_UNREACHABLE'],
+  },
+  {
+    name: 'one sentinel of three fails CKQUORUM while a majority passes it',
+    observation: observe([view(), view(), view(noQuorum)]),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['SENTINEL_NO_QUORUM'],
+  },
+  {
+    name: 'two sentinels of three fail CKQUORUM',
+    observation: observe([view(), view(noQuorum), view(noQuorum)]),
+    status: 'critical',
+    isConfirmed: true,
+    codes: ['QUORUM_LOST'],
+  },
+  {
+    name: 'one sentinel fails CKQUORUM and another does not answer: fewer than a majority pass',
+    observation: observe([view(), view(noQuorum), down]),
+    status: 'critical',
+    isConfirmed: true,
+    codes: ['QUORUM_LOST', 'SENTINEL_UNREACHABLE'],
+  },
+  {
+    name: 'the previous master still answers ROLE master after the majority promoted a replica',
+    observation: observe(
+      [view({ masterAddress: R1 }), view({ masterAddress: R1 }), view({ masterAddress: R1 })],
+      master({ replicas: [{ endpoint: R2, offset: 1000 }] }),
+      {
+        nodes: [
+          { endpoint: M, answer: master({ replicas: [] }) },
+          { endpoint: R2, answer: replicaOf(R1) },
+        ],
+      },
+    ),
+    status: 'critical',
+    isConfirmed: true,
+    codes: ['SPLIT_BRAIN'],
+  },
+  {
+    name: 'a replica promoted by hand answers ROLE master next to the confirmed master',
+    observation: observe(
+      [view(), view(), view()],
+      master({ replicas: [{ endpoint: R1, offset: 1000 }] }),
+      {
+        nodes: [
+          { endpoint: R1, answer: replicaOf(M) },
+          { endpoint: R2, answer: master({ replicas: [] }) },
+        ],
+      },
+    ),
+    status: 'critical',
+    isConfirmed: true,
+    codes: ['SPLIT_BRAIN'],
+  },
+  {
+    name: 'two nodes answer ROLE master and the sentinels confirm neither',
+    observation: observe(
+      [view(), view({ masterAddress: R1 }), down],
+      { ok: false, failure: 'unreachable', detail: 'connection refused' },
+      {
+        nodes: [
+          { endpoint: R1, answer: master({ replicas: [] }) },
+          { endpoint: R2, answer: master({ replicas: [] }) },
+        ],
+      },
+    ),
+    status: 'critical',
+    isConfirmed: false,
+    codes: ['SPLIT_BRAIN', 'SENTINELS_DISAGREE', 'NO_MAJORITY', 'SENTINEL_UNREACHABLE'],
+  },
+  {
+    name: 'one other node answers master while the named master is unreachable: a stale view, not a split brain',
+    observation: observe(
+      [view(), view(), view()],
+      { ok: false, failure: 'unreachable', detail: 'connection refused' },
+      { nodes: [{ endpoint: R1, answer: master({ replicas: [] }) }] },
+    ),
+    status: 'critical',
+    isConfirmed: false,
+    codes: ['MASTER_UNREACHABLE'],
+  },
+  {
+    name: 'a sentinel is in TILT mode',
+    observation: observe([view(), view({ isTilt: true }), view()]),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['SENTINEL_TILT'],
+  },
+  {
+    name: 'the data password parameter is missing, so the master was not asked',
+    observation: observe([view(), view(), view()], null, {
+      missingPasswords: [{ parameter: '/redis/password', usedBy: 'data-nodes' }],
+    }),
+    status: 'critical',
+    isConfirmed: false,
+    codes: ['PASSWORD_MISSING'],
+  },
+  {
+    name: 'the sentinels password parameter is missing, so nothing was asked',
+    observation: observe([], null, {
+      missingPasswords: [{ parameter: '/redis/sentinel-password', usedBy: 'sentinels' }],
+    }),
+    status: 'critical',
+    isConfirmed: false,
+    codes: ['PASSWORD_MISSING'],
   },
   {
     name: 'no sentinel answers',
@@ -277,5 +417,81 @@ describe('decideVerdict', () => {
     expect(verdict.reasons).toEqual([
       expect.objectContaining({ code: 'SENTINEL_UNREACHABLE', target: '10.0.1.3:26379' }),
     ]);
+  });
+
+  it('names the split-brain node and the master the majority names, and drops its REPLICA_DOWN', () => {
+    const verdict = decideVerdict(
+      policy,
+      observe([view(), view(), view()], master({ replicas: [{ endpoint: R1, offset: 1000 }] }), {
+        nodes: [{ endpoint: R2, answer: master({ replicas: [] }) }],
+      }),
+    );
+
+    expect(verdict.reasons).toEqual([
+      {
+        code: 'SPLIT_BRAIN',
+        severity: 'critical',
+        target: '10.0.0.3:6379',
+        message: expect.stringMatching(
+          /^node 10\.0\.0\.3:6379 answers ROLE master while the sentinels' majority names 10\.0\.0\.1:6379: writes it accepts will be lost/,
+        ),
+      },
+    ]);
+  });
+
+  it('reports a wrong master name once, naming the masters the sentinels do monitor', () => {
+    const unknown = view({
+      masterAddress: null,
+      quorumError: 'ERR No such master with that name',
+      monitoredMasters: ['mymaster', 'cache'],
+    });
+    const verdict = decideVerdict(
+      { ...policy, masterName: 'mymastr' },
+      observe([unknown, unknown, unknown]),
+    );
+
+    expect(verdict.reasons).toEqual([
+      {
+        code: 'MASTER_UNKNOWN',
+        severity: 'critical',
+        message: 'no sentinel monitors "mymastr"; they monitor "cache", "mymaster"',
+      },
+    ]);
+  });
+
+  it('names the sentinel that fails CKQUORUM and keeps its error text', () => {
+    const verdict = decideVerdict(policy, observe([view(), view(noQuorum), view()]));
+
+    expect(verdict.reasons).toEqual([
+      expect.objectContaining({
+        code: 'SENTINEL_NO_QUORUM',
+        target: '10.0.1.2:26379',
+        message: expect.stringContaining('NOQUORUM 1 usable Sentinels'),
+      }),
+    ]);
+  });
+
+  it('tells the operator which parameter is missing and how to store it', () => {
+    const verdict = decideVerdict(
+      policy,
+      observe([view(), view(), view()], null, {
+        missingPasswords: [{ parameter: '/redis/password', usedBy: 'data-nodes' }],
+      }),
+    );
+
+    expect(verdict.reasons).toEqual([
+      expect.objectContaining({
+        target: '/redis/password',
+        message: expect.stringContaining('redis-ha params put /redis/password --secure'),
+      }),
+    ]);
+  });
+
+  it('keeps the timeout in the message of a sentinel that did not answer', () => {
+    const verdict = decideVerdict(policy, observe([view(), view(), timedOut]));
+
+    expect(verdict.reasons[0]?.message).toBe(
+      'sentinel 10.0.1.3:26379 did not answer: timed out after 500 ms',
+    );
   });
 });

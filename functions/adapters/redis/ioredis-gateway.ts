@@ -2,9 +2,15 @@
 // retry strategy, no ready check, explicit connect and command timeouts, an `error` listener so
 // a dead node never crashes the process, and disconnect() in finally. Never logs a password.
 import Redis, { type RedisOptions } from 'ioredis';
-import { GatewayError } from '../../core/errors';
+import { GatewayError, redact } from '../../core/errors';
 import type { Endpoint } from '../../core/endpoint';
-import type { Failure, NodeAnswer, SentinelAnswer, SentinelReplica } from '../../core/observation';
+import type {
+  Failure,
+  NodeAnswer,
+  SentinelAnswer,
+  SentinelReplica,
+  SentinelView,
+} from '../../core/observation';
 import type {
   ConnectionOptions,
   RedisGateway,
@@ -27,25 +33,41 @@ export class IoredisGateway implements RedisGateway {
         .call('SENTINEL', 'MASTER', masterName)
         .call('SENTINEL', 'REPLICAS', masterName)
         .call('SENTINEL', 'CKQUORUM', masterName)
+        .call('INFO', 'sentinel')
         .exec();
-      const [addr, master, replicas, ckquorum] = (replies ?? []).map(([err, value]) => ({
+      const [addr, master, replicas, ckquorum, info] = (replies ?? []).map(([err, value]) => ({
         err,
         value,
       }));
-      const authError = (replies ?? []).find(([err]) => err && isAuthError(err))?.[0];
+      // ioredis times out (and fails on a lost socket) per command: one late or lost reply
+      // means this sentinel did not answer, not that it answered "no quorum" or "no master".
+      const lost = (replies ?? []).find(([err]) => err && !isServerError(err))?.[0];
+      if (lost || !replies || replies.length < 5) throw lost ?? new Error('incomplete reply');
+      // A user without INFO rights still gets probed; only TILT stays unknown then.
+      const authError = [addr, master, replicas, ckquorum].find(
+        (reply) => reply?.err && isAuthError(reply.err),
+      )?.err;
       if (authError) throw authError;
       const address = addr?.value as [string, string] | null | undefined;
-      const fields = master?.err ? {} : pairs(master?.value);
+      if (!address) {
+        const masters = (await redis.call('SENTINEL', 'MASTERS')) as unknown[];
+        return unmonitored(masters.map((raw) => pairs(raw).name ?? '').filter(Boolean), info);
+      }
+      // The name is monitored: MASTER and REPLICAS failing now is a server fault, not an answer.
+      const failed = master?.err ?? replicas?.err;
+      if (failed) throw failed;
+      const fields = pairs(master?.value);
       return {
         ok: true,
-        masterAddress: address ? { host: address[0], port: Number(address[1]) } : null,
+        masterAddress: { host: address[0], port: Number(address[1]) },
         masterFlags: (fields.flags ?? '').split(',').filter(Boolean),
         recordAddress: fields.ip ? { host: fields.ip, port: Number(fields.port) } : null,
         configEpoch: Number(fields['config-epoch'] ?? 0),
         numOtherSentinels: Number(fields['num-other-sentinels'] ?? 0),
         quorum: Number(fields.quorum ?? 0),
-        quorumError: ckquorum?.err ? ckquorum.err.message : null,
-        replicas: replicas?.err ? [] : ((replicas?.value ?? []) as unknown[]).map(toReplica),
+        quorumError: ckquorum?.err ? firstLine(ckquorum.err) : null,
+        replicas: ((replicas?.value ?? []) as unknown[]).map(toReplica),
+        isTilt: isTilt(info),
       };
     });
   }
@@ -80,7 +102,7 @@ export class IoredisGateway implements RedisGateway {
     options: ConnectionOptions,
     commands: readonly (readonly string[])[],
   ): Promise<unknown[]> {
-    const redis = this.connection(endpoint, options);
+    const { redis, socketError } = this.connection(endpoint, options);
     try {
       await redis.connect();
       await authenticate(redis, options);
@@ -91,7 +113,7 @@ export class IoredisGateway implements RedisGateway {
       }
       return results;
     } catch (error) {
-      const failure = classify(error);
+      const failure = classify(error, options, socketError());
       throw new GatewayError(
         failure.failure,
         `${endpoint.host}:${endpoint.port}: ${failure.detail}`,
@@ -138,14 +160,20 @@ export class IoredisGateway implements RedisGateway {
     };
   }
 
-  private connection(endpoint: Endpoint, options: ConnectionOptions): Redis {
+  /** A one-shot connection, and the last socket error ioredis reported on it. */
+  private connection(
+    endpoint: Endpoint,
+    options: ConnectionOptions,
+  ): { redis: Redis; socketError: () => Error | undefined } {
     const redis = new Redis({
       ...baseOptions(endpoint, options),
       lazyConnect: true,
       retryStrategy: () => null,
     });
-    redis.on('error', () => undefined);
-    return redis;
+    // ioredis rejects with "Connection is closed." and reports the cause only as an event.
+    let socketError: Error | undefined;
+    redis.on('error', (error: Error) => (socketError = error));
+    return { redis, socketError: () => socketError };
   }
 
   private async withConnection<T extends { ok: true }>(
@@ -153,13 +181,13 @@ export class IoredisGateway implements RedisGateway {
     options: ConnectionOptions,
     work: (redis: Redis) => Promise<T>,
   ): Promise<T | Failure> {
-    const redis = this.connection(endpoint, options);
+    const { redis, socketError } = this.connection(endpoint, options);
     try {
       await redis.connect();
       await authenticate(redis, options);
       return await work(redis);
     } catch (error) {
-      return classify(error);
+      return classify(error, options, socketError());
     } finally {
       redis.disconnect();
     }
@@ -202,16 +230,86 @@ function isAuthError(error: unknown): boolean {
   return /^(WRONGPASS|NOAUTH|NOPERM)|invalid password|ERR AUTH/i.test(message);
 }
 
-function classify(error: unknown): Failure {
+/** An error reply from the server (`-ERR ...`), as opposed to a socket or client-side failure. */
+function isServerError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError';
+}
+
+function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  if (isAuthError(error))
-    return { ok: false, failure: 'auth-failed', detail: message.split('\n')[0] ?? message };
-  if (/timed? ?out|ETIMEDOUT/i.test(message))
-    return { ok: false, failure: 'timeout', detail: 'timed out' };
-  if (/ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|Connection is closed|EPIPE/i.test(message)) {
-    return { ok: false, failure: 'unreachable', detail: message.split('\n')[0] ?? message };
-  }
-  return { ok: false, failure: 'error', detail: message.split('\n')[0] ?? message };
+  return message.split('\n')[0] ?? message;
+}
+
+const SOCKET_ERRORS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
+  ECONNABORTED: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  EHOSTDOWN: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found (DNS lookup failed)',
+};
+
+/**
+ * Says what happened in words an operator can act on. ioredis's "Connection is closed." only
+ * means the socket went away: the cause is the last socket error it emitted, or the server
+ * closing the connection when there was none. Server error texts are kept (first line,
+ * passwords redacted); socket errors are reduced to their kind.
+ */
+function classify(error: unknown, options: ConnectionOptions, socketError?: Error): Failure {
+  const detail = redact(firstLine(error), [options.password]);
+  if (isAuthError(error)) return { ok: false, failure: 'auth-failed', detail };
+  if (isServerError(error)) return { ok: false, failure: 'error', detail };
+  const message = error instanceof Error ? error.message : String(error);
+  if (message === 'Command timed out')
+    return {
+      ok: false,
+      failure: 'timeout',
+      detail: `timed out after ${options.commandTimeoutMs} ms`,
+    };
+  const isClosed = message === 'Connection is closed.';
+  const cause = isClosed && socketError ? socketError : error;
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? '';
+  if (code === 'ETIMEDOUT')
+    return {
+      ok: false,
+      failure: 'timeout',
+      detail: `connect timed out after ${options.connectTimeoutMs} ms`,
+    };
+  const kind = SOCKET_ERRORS[code];
+  if (kind) return { ok: false, failure: 'unreachable', detail: kind };
+  if (/^(ERR_TLS|ERR_SSL)|CERT|SELF_SIGNED/.test(code))
+    return { ok: false, failure: 'error', detail: `TLS: ${firstLine(cause)}` };
+  if (isClosed)
+    return { ok: false, failure: 'unreachable', detail: 'connection closed by the server' };
+  return { ok: false, failure: 'error', detail: redact(firstLine(cause), [options.password]) };
+}
+
+/** A sentinel that does not monitor the name: what it does monitor, for the message. */
+function unmonitored(
+  monitoredMasters: string[],
+  info: { err: unknown; value: unknown } | undefined,
+): SentinelView {
+  return {
+    ok: true,
+    masterAddress: null,
+    masterFlags: [],
+    recordAddress: null,
+    configEpoch: 0,
+    numOtherSentinels: 0,
+    quorum: 0,
+    quorumError: null,
+    replicas: [],
+    isTilt: isTilt(info),
+    monitoredMasters,
+  };
+}
+
+/** `sentinel_tilt:1` in `INFO sentinel`; false when INFO was refused. */
+function isTilt(info: { err: unknown; value: unknown } | undefined): boolean {
+  return !info?.err && /^sentinel_tilt:1\r?$/m.test(String(info?.value ?? ''));
 }
 
 function pairs(value: unknown): Record<string, string> {

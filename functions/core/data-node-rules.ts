@@ -1,0 +1,102 @@
+// Verdict rules about the data nodes other than the candidate master: replicas that are down or
+// lagging, and split brain (another node answering ROLE master). Pure: no I/O, no clock.
+import { formatEndpoint, sameEndpoint, type Endpoint } from './endpoint';
+import type { Observation, SentinelView } from './observation';
+import { ReasonCode, type Reason } from './reason';
+import type { VerdictPolicy } from './verdict';
+
+export interface DataNodeInput {
+  readonly policy: VerdictPolicy;
+  readonly observation: Observation;
+  readonly candidate: Endpoint | null;
+  /** Views of the sentinels that name the candidate. */
+  readonly views: readonly SentinelView[];
+  readonly isMasterAnswering: boolean;
+  readonly isMajority: boolean;
+}
+
+/** SPLIT_BRAIN, REPLICA_DOWN and REPLICATION_LAG; one reason per node at most. */
+export function dataNodeReasons(input: DataNodeInput): Reason[] {
+  const splitBrain = splitBrainReasons(input);
+  const exempt = new Set(splitBrain.map((r) => r.target));
+  // Right after a failover the sentinels still list the promoted replica among the replicas.
+  if (input.candidate) exempt.add(formatEndpoint(input.candidate));
+  return [...splitBrain, ...replicaReasons(input, exempt)];
+}
+
+/**
+ * Every node other than the candidate that answers ROLE master accepts writes that the
+ * sentinels' master never sees: they are lost when the node is demoted. Critical.
+ */
+function splitBrainReasons(input: DataNodeInput): Reason[] {
+  const { observation, candidate, isMasterAnswering, isMajority } = input;
+  const masters = (observation.nodes ?? [])
+    .filter(({ endpoint }) => !sameEndpoint(endpoint, candidate))
+    .filter(({ answer }) => answer.ok && answer.role === 'master')
+    .map(({ endpoint }) => formatEndpoint(endpoint));
+  const unique = [...new Set(masters)];
+  if (candidate && isMasterAnswering) {
+    const named = formatEndpoint(candidate);
+    const who = isMajority ? "the sentinels' majority names" : 'most sentinels name';
+    return unique.map((node) => ({
+      code: ReasonCode.splitBrain,
+      severity: 'critical',
+      target: node,
+      message: `node ${node} answers ROLE master while ${who} ${named}: writes it accepts will be lost when it is demoted; stop its clients or make it a replica (REPLICAOF ${named.replace(/:(\d+)$/, ' $1')})`,
+    }));
+  }
+  if (unique.length < 2) return [];
+  return unique.map((node) => ({
+    code: ReasonCode.splitBrain,
+    severity: 'critical',
+    target: node,
+    message: `node ${node} answers ROLE master, as do ${unique.filter((n) => n !== node).join(', ')}, and the sentinels confirm none of them: writes to all but one will be lost`,
+  }));
+}
+
+function replicaReasons(input: DataNodeInput, exempt: ReadonlySet<string | undefined>): Reason[] {
+  const { policy, observation, views, isMasterAnswering } = input;
+  const reasons: Reason[] = [];
+  const attached = observation.master?.ok ? observation.master.replicas : [];
+  const known = new Map<string, { flagged: number }>();
+  for (const view of views) {
+    for (const replica of view.replicas) {
+      const key = formatEndpoint(replica.endpoint);
+      if (exempt.has(key)) continue;
+      const entry = known.get(key) ?? { flagged: 0 };
+      const isDown =
+        replica.flags.some((f) => f === 's_down' || f === 'o_down' || f === 'disconnected') ||
+        replica.masterLinkStatus === 'err';
+      if (isDown) entry.flagged += 1;
+      known.set(key, entry);
+    }
+  }
+  for (const [key, { flagged }] of known) {
+    const isAttached = attached.some((r) => formatEndpoint(r.endpoint) === key);
+    const isDown = isMasterAnswering ? !isAttached : flagged * 2 > views.length;
+    if (isDown) {
+      reasons.push({
+        code: ReasonCode.replicaDown,
+        severity: 'degraded',
+        target: key,
+        message: `replica ${key} is not replicating from the master`,
+      });
+    }
+  }
+  if (isMasterAnswering && observation.master?.ok) {
+    const masterOffset = observation.master.offset;
+    for (const replica of attached) {
+      const lagBytes = masterOffset - replica.offset;
+      if (lagBytes > policy.maxReplicationLagBytes) {
+        const key = formatEndpoint(replica.endpoint);
+        reasons.push({
+          code: ReasonCode.replicationLag,
+          severity: 'degraded',
+          target: key,
+          message: `replica ${key} trails the master by ${lagBytes} bytes (limit ${policy.maxReplicationLagBytes})`,
+        });
+      }
+    }
+  }
+  return reasons;
+}
