@@ -1,8 +1,10 @@
 // Verdicts under real network partitions: three network namespaces (master, replica, replica,
 // a sentinel in each) joined by a bridge, links cut with nftables, a sentinel hung with SIGSTOP.
-// redis-ha runs here, in the root namespace. Root only: elsewhere the file skips itself and says why.
+// redis-ha runs here, in the root namespace. Root only: elsewhere the file skips itself and
+// says why.
 import { afterEach, describe, expect, it } from 'vitest';
 import { reconcileCluster, type ReconcileReport } from '../../functions/control/reconcile';
+import { ReasonCode } from '../../functions/core/reason';
 import {
   PartitionLab,
   partitionSkipReason,
@@ -57,17 +59,7 @@ async function setUp() {
   };
 }
 
-/** The verdict's reasons with `code` as a plain string (some codes are newer than the union). */
-function reasonsOf(report: ReconcileReport) {
-  return report.verdict.reasons as readonly {
-    code: string;
-    severity: string;
-    target?: string;
-    message: string;
-  }[];
-}
-
-const codesOf = (report: ReconcileReport) => reasonsOf(report).map((r) => r.code);
+const codesOf = (report: ReconcileReport) => report.verdict.reasons.map((r) => r.code);
 
 /** Fails unless `report` confirms `site`'s node as master and changed nothing. */
 function expectUnchanged(report: ReconcileReport, site: Site) {
@@ -95,14 +87,18 @@ describe.skipIf(partitionSkipReason !== null)('partitions between network namesp
       isConfirmed: true,
       master: { host: promoted.host, port: promoted.node.port },
     });
-    expect(reasonsOf(split)).toContainEqual(
-      expect.objectContaining({ code: 'SPLIT_BRAIN', severity: 'critical', target: oldMaster }),
+    expect(split.verdict.reasons).toContainEqual(
+      expect.objectContaining({
+        code: ReasonCode.splitBrain,
+        severity: 'critical',
+        target: oldMaster,
+      }),
     );
-    expect(reasonsOf(split).filter((r) => r.code === 'SPLIT_BRAIN')).toHaveLength(1);
+    expect(split.verdict.reasons.filter((r) => r.code === ReasonCode.splitBrain)).toHaveLength(1);
     expect([...split.parametersWritten].sort()).toEqual(['/test/app/addr', '/test/app/url']);
     expect(await addrParameter()).toBe(promoted.node.address);
-    expect(reasonsOf(again)).toContainEqual(
-      expect.objectContaining({ code: 'SPLIT_BRAIN', target: oldMaster }),
+    expect(again.verdict.reasons).toContainEqual(
+      expect.objectContaining({ code: ReasonCode.splitBrain, target: oldMaster }),
     );
     expect(again.parametersWritten).toEqual([]);
     expect(masterChanges()).toHaveLength(1);
@@ -120,7 +116,7 @@ describe.skipIf(partitionSkipReason !== null)('partitions between network namesp
       30_000,
     );
     const healed = await reconcile();
-    expect(codesOf(healed)).not.toContain('SPLIT_BRAIN');
+    expect(codesOf(healed)).not.toContain(ReasonCode.splitBrain);
     expectUnchanged(healed, promoted);
     expect(masterChanges()).toHaveLength(1);
     expect(await addrParameter()).toBe(promoted.node.address);
@@ -136,14 +132,14 @@ describe.skipIf(partitionSkipReason !== null)('partitions between network namesp
     const report = await reconcile();
 
     expect(report.verdict.status).toBe('degraded');
-    expect(reasonsOf(report)).toContainEqual(
+    expect(report.verdict.reasons).toContainEqual(
       expect.objectContaining({
-        code: 'SENTINEL_NO_QUORUM',
+        code: ReasonCode.sentinelNoQuorum,
         severity: 'degraded',
         target: c.sentinel.address,
       }),
     );
-    expect(codesOf(report)).not.toContain('QUORUM_LOST');
+    expect(codesOf(report)).not.toContain(ReasonCode.quorumLost);
     expectUnchanged(report, a);
     expect(masterChanges()).toEqual([]);
     expect(await addrParameter()).toBe(a.node.address);
@@ -156,16 +152,16 @@ describe.skipIf(partitionSkipReason !== null)('partitions between network namesp
     const report = await reconcile();
 
     expect(report.verdict.status).toBe('degraded');
-    expect(reasonsOf(report)).toContainEqual(
+    expect(report.verdict.reasons).toContainEqual(
       expect.objectContaining({
-        code: 'SENTINEL_UNREACHABLE',
+        code: ReasonCode.sentinelUnreachable,
         severity: 'degraded',
         target: c.sentinel.address,
       }),
     );
-    expect(reasonsOf(report).find((r) => r.code === 'SENTINEL_UNREACHABLE')?.message).toMatch(
-      /timed out/,
-    );
+    expect(
+      report.verdict.reasons.find((r) => r.code === ReasonCode.sentinelUnreachable)?.message,
+    ).toMatch(/timed out/);
     expect(report.verdict.sentinelsAnswering).toBe(2);
     expectUnchanged(report, a);
     expect(masterChanges()).toEqual([]);
@@ -185,8 +181,11 @@ describe.skipIf(partitionSkipReason !== null)('partitions between network namesp
       sentinelsAnswering: 1,
     });
     for (const site of [b, c])
-      expect(reasonsOf(report)).toContainEqual(
-        expect.objectContaining({ code: 'SENTINEL_UNREACHABLE', target: site.sentinel.address }),
+      expect(report.verdict.reasons).toContainEqual(
+        expect.objectContaining({
+          code: ReasonCode.sentinelUnreachable,
+          target: site.sentinel.address,
+        }),
       );
     expect(report.parametersWritten).toEqual([]);
     expect(report.events.filter((e) => e.type === 'redis-ha.master.changed')).toEqual([]);
@@ -211,13 +210,15 @@ describe.skipIf(partitionSkipReason !== null)('partitions between network namesp
     for (const report of [hung, known]) {
       expect(report.verdict.status).toBe('degraded');
       expect(report.verdict.sentinelsAnswering).toBe(2);
-      const unreachable = reasonsOf(report).filter((r) => r.code === 'SENTINEL_UNREACHABLE');
+      const unreachable = report.verdict.reasons.filter(
+        (r) => r.code === ReasonCode.sentinelUnreachable,
+      );
       expect(unreachable).toEqual([
         expect.objectContaining({ severity: 'degraded', target: c.sentinel.address }),
       ]);
       expect(unreachable[0]?.message).toMatch(/timed out after \d+ ms/);
-      expect(codesOf(report)).not.toContain('QUORUM_LOST');
-      expect(codesOf(report)).not.toContain('SENTINELS_MISSING');
+      expect(codesOf(report)).not.toContain(ReasonCode.quorumLost);
+      expect(codesOf(report)).not.toContain(ReasonCode.sentinelsMissing);
       expectUnchanged(report, a);
     }
     expect(masterChanges()).toEqual([]);
