@@ -1,8 +1,7 @@
-// A three-site Redis Sentinel cluster in Linux network namespaces joined by a bridge, for the
-// partition tests: nftables rules cut links, SIGSTOP hangs a process. Needs root, `ip` and `nft`.
-// Every packet stays inside its namespaces, its bridge and loopback. Everything it builds
-// (namespaces, bridge, rules, processes) is torn down, also what a crashed earlier run left.
-import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+// A three-site Redis Sentinel cluster for the partition tests: one network namespace per site
+// (see netns.ts), a data node and a sentinel in each; links cut with nftables, processes hung
+// with SIGSTOP. Needs root. Everything it starts is stopped and removed, even when a test fails.
+import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,36 +12,24 @@ import {
   spawnTracked,
   type TopologyOptions,
 } from '../../cli/topology';
+import { NamespaceNetwork, ROOT, whyNoNamespaces, type Namespace } from './netns';
 import { eventually, PASSWORD } from './topology';
 
-/**
- * Every name a lab creates is this prefix, then the pid of the process that owns the lab, then
- * the site: `rhpart1234567a` stays within Linux's 15 characters for an interface name.
- */
-const PREFIX = 'rhpart';
 const NODE_PORT = 6379;
 const SENTINEL_PORT = 26379;
-/** nftables table inside each namespace; it goes away with the namespace. */
-const NFT_TABLE = 'redis_ha_partition';
 const SITE_NAMES = ['a', 'b', 'c'] as const;
 export type SiteName = (typeof SITE_NAMES)[number];
 
 /** Why partition tests cannot run on this machine, or null when they can. */
-export const partitionSkipReason: string | null = whyNoPartitions();
+export const partitionSkipReason: string | null = whyNoNamespaces() ?? whyNoRedisServer();
 
-function whyNoPartitions(): string | null {
-  if (process.platform !== 'linux') return 'network namespaces need Linux';
-  if (process.getuid?.() !== 0) return 'network namespaces and nftables need root';
-  const tools: [string, string][] = [
-    ['ip', '-V'],
-    ['nft', '--version'],
-    ['redis-server', '--version'],
-  ];
-  for (const [tool, flag] of tools) {
-    const result = spawnSync(tool, [flag]);
-    if (result.error || result.status !== 0) return `\`${tool}\` is not installed`;
+function whyNoRedisServer(): string | null {
+  try {
+    assertRedisServerInstalled();
+    return null;
+  } catch {
+    return '`redis-server` is not installed';
   }
-  return null;
 }
 
 export interface LabProcess {
@@ -58,14 +45,14 @@ export interface LabProcess {
 /** One network namespace: one data node and one sentinel on the namespace's own address. */
 export interface Site {
   readonly name: SiteName;
-  readonly namespace: string;
+  readonly namespace: Namespace;
   readonly host: string;
   readonly node: LabProcess;
   readonly sentinel: LabProcess;
 }
 
 /** redis-ha's end of a link: the root namespace, which reaches the sites through the bridge. */
-export const REDIS_HA = 'redis-ha';
+export const REDIS_HA = ROOT;
 export type Peer = Site | typeof REDIS_HA;
 
 export interface PartitionLabOptions {
@@ -74,7 +61,6 @@ export interface PartitionLabOptions {
 }
 
 let active: PartitionLab | null = null;
-let isExitHookInstalled = false;
 
 /**
  * Site `a` holds the master, `b` and `c` its replicas; a sentinel in each, quorum 2. The data
@@ -85,30 +71,26 @@ export class PartitionLab {
   /** What `inventoryFor` reads besides the addresses. */
   readonly options: TopologyOptions = { password: PASSWORD };
   readonly sites: readonly [Site, Site, Site];
-  /** redis-ha's own address on the bridge (10.77.n.1). */
-  readonly bridgeHost: string;
-  private readonly bridge = `${PREFIX}${process.pid}`;
   private readonly dir = mkdtempSync(join(tmpdir(), 'redis-ha-partition-'));
 
   private constructor(
-    subnet: string,
+    private readonly network: NamespaceNetwork,
     private readonly labOptions: PartitionLabOptions,
   ) {
-    this.bridgeHost = `${subnet}.1`;
     const [a, b, c] = SITE_NAMES.map((name, i) => {
-      const host = `${subnet}.${11 + i}`;
+      const namespace = network.namespaces[i] as Namespace;
       const labProcess = (role: LabProcess['role'], port: number): LabProcess => ({
         role,
-        host,
+        host: namespace.host,
         port,
-        address: `${host}:${port}`,
+        address: `${namespace.host}:${port}`,
         configFile: join(this.dir, `${role}-${name}.conf`),
         child: null,
       });
       return {
         name,
-        namespace: `${this.bridge}-${name}`,
-        host,
+        namespace,
+        host: namespace.host,
         node: labProcess('node', NODE_PORT),
         sentinel: labProcess('sentinel', SENTINEL_PORT),
       };
@@ -120,12 +102,9 @@ export class PartitionLab {
   static async start(options: PartitionLabOptions = {}): Promise<PartitionLab> {
     assertRedisServerInstalled();
     if (active) throw new Error('a partition lab is already running in this process');
-    removeStaleLabs();
-    installExitHook();
-    const lab = new PartitionLab(freeSubnet(), options);
+    const lab = new PartitionLab(NamespaceNetwork.create(SITE_NAMES), options);
     active = lab;
     try {
-      lab.buildNetwork();
       await lab.startProcesses();
       return lab;
     } catch (error) {
@@ -147,19 +126,10 @@ export class PartitionLab {
     return site;
   }
 
-  /** Drops every packet between `from` and `to`, both ways, from now until `heal`. */
+  /** Drops every packet between `from` and `to` (a site or redis-ha), both ways, until `heal`. */
   cut(from: Peer, to: Peer): void {
-    const hostOf = (peer: Peer) => (peer === REDIS_HA ? this.bridgeHost : peer.host);
-    for (const [side, other] of [
-      [from, to],
-      [to, from],
-    ] as const) {
-      if (side === REDIS_HA) continue; // the namespace's rules alone cut redis-ha's link
-      nft(side, [
-        `add rule inet ${NFT_TABLE} input ip saddr ${hostOf(other)} drop`,
-        `add rule inet ${NFT_TABLE} output ip daddr ${hostOf(other)} drop`,
-      ]);
-    }
+    const peer = (p: Peer) => (p === REDIS_HA ? ROOT : p.namespace);
+    this.network.cut(peer(from), peer(to));
   }
 
   /** Cuts `site` from the two other sites; redis-ha still reaches it. */
@@ -169,8 +139,7 @@ export class PartitionLab {
 
   /** Removes every cut. */
   heal(): void {
-    for (const site of this.sites)
-      nft(site, [`flush chain inet ${NFT_TABLE} input`, `flush chain inet ${NFT_TABLE} output`]);
+    this.network.heal();
   }
 
   /** SIGSTOP (hang) or SIGCONT (resume) a process. */
@@ -260,36 +229,9 @@ export class PartitionLab {
     const children = this.sites.flatMap((s) => [s.node.child, s.sentinel.child]);
     for (const site of this.sites) site.node.child = site.sentinel.child = null;
     await Promise.all(children.map((child) => (child ? killAndWait(child) : undefined)));
-    this.removeNetwork();
+    this.network.remove();
     rmSync(this.dir, { recursive: true, force: true });
     if (active === this) active = null;
-  }
-
-  private buildNetwork(): void {
-    ip('link', 'add', this.bridge, 'type', 'bridge');
-    ip('addr', 'add', `${this.bridgeHost}/24`, 'dev', this.bridge);
-    ip('link', 'set', this.bridge, 'up');
-    for (const site of this.sites) {
-      const veth = `${this.bridge}${site.name}`;
-      ip('netns', 'add', site.namespace);
-      ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', site.namespace);
-      ip('link', 'set', veth, 'master', this.bridge, 'up');
-      ip('-n', site.namespace, 'addr', 'add', `${site.host}/24`, 'dev', 'eth0');
-      ip('-n', site.namespace, 'link', 'set', 'eth0', 'up');
-      ip('-n', site.namespace, 'link', 'set', 'lo', 'up');
-      // Accept-all chains that `cut` adds drop rules to.
-      nft(site, [
-        `add table inet ${NFT_TABLE}`,
-        `add chain inet ${NFT_TABLE} input { type filter hook input priority 0; policy accept; }`,
-        `add chain inet ${NFT_TABLE} output { type filter hook output priority 0; policy accept; }`,
-      ]);
-    }
-  }
-
-  /** Synchronous, so that the exit hook can run it too. Tolerates what is already gone. */
-  removeNetwork(): void {
-    for (const site of this.sites) removeNamespace(site.namespace);
-    removeLink(this.bridge);
   }
 
   private async startProcesses(): Promise<void> {
@@ -329,7 +271,13 @@ export class PartitionLab {
       ...(labProcess.role === 'sentinel' ? ['--sentinel'] : []),
     ];
     // `ip netns exec` execs redis-server in place: the child's pid is the server's own.
-    const child = spawnTracked('ip', ['netns', 'exec', site.namespace, 'redis-server', ...command]);
+    const child = spawnTracked('ip', [
+      'netns',
+      'exec',
+      site.namespace.name,
+      'redis-server',
+      ...command,
+    ]);
     labProcess.child = child;
     await eventually(async () => {
       if (child.exitCode !== null)
@@ -376,93 +324,6 @@ export class PartitionLab {
 /** Stops the lab that is running in this process, if any (for afterEach). */
 export async function stopPartitionLab(): Promise<void> {
   await active?.stop();
-}
-
-function installExitHook(): void {
-  if (isExitHookInstalled) return;
-  isExitHookInstalled = true;
-  // The processes are SIGKILLed by cli/topology's own exit hook; this removes the network.
-  process.on('exit', () => active?.removeNetwork());
-}
-
-function ip(...args: string[]): string {
-  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function nft(site: Site, commands: readonly string[]): void {
-  execFileSync('ip', ['netns', 'exec', site.namespace, 'nft', '-f', '-'], {
-    input: commands.join('\n') + '\n',
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
-}
-
-function removeNamespace(namespace: string): void {
-  // A namespace lives on while a process runs in it, and keeps its veth (and address) with it.
-  const pids = spawnSync('ip', ['netns', 'pids', namespace], { encoding: 'utf8' }).stdout ?? '';
-  for (const pid of pids.split('\n').filter(Boolean)) {
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  spawnSync('ip', ['netns', 'del', namespace], { stdio: 'ignore' });
-}
-
-function removeLink(name: string): void {
-  spawnSync('ip', ['link', 'del', name], { stdio: 'ignore' });
-}
-
-/** Removes namespaces and links left by labs whose process is gone (or by this one). */
-function removeStaleLabs(): void {
-  const ownerOf = new RegExp(`^${PREFIX}(\\d+)(?:-?[${SITE_NAMES.join('')}])?$`);
-  const isStale = (name: string) => {
-    const owner = ownerOf.exec(name)?.[1];
-    return owner !== undefined && (Number(owner) === process.pid || !isAlive(Number(owner)));
-  };
-  for (const line of ip('netns', 'list').split('\n')) {
-    const name = line.split(' ')[0] ?? '';
-    if (isStale(name)) removeNamespace(name);
-  }
-  for (const line of ip('-o', 'link', 'show').split('\n')) {
-    const name = /^\d+: ([^:@]+)/.exec(line)?.[1] ?? '';
-    if (isStale(name)) removeLink(name);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A 10.77.n.0/24 that no address or route of this machine overlaps, e.g. `10.77.42`. */
-function freeSubnet(): string {
-  const used = [
-    ...`${ip('-4', '-o', 'addr', 'show')}\n${ip('-4', 'route', 'show', 'table', 'all')}`.matchAll(
-      /\b(\d+)\.(\d+)\.(\d+)\.(\d+)(?:\/(\d+))?/g,
-    ),
-  ]
-    .map((m) => ({ base: toInt(m.slice(1, 5).map(Number)), bits: Number(m[5] ?? 32) }))
-    .filter((range) => range.bits >= 8);
-  for (let i = 0; i < 254; i++) {
-    const n = 1 + ((process.pid + i) % 254);
-    const candidate = { base: toInt([10, 77, n, 0]), bits: 24 };
-    if (!used.some((range) => overlaps(range, candidate))) return `10.77.${n}`;
-  }
-  throw new Error('no free 10.77.n.0/24 subnet on this machine');
-}
-
-function toInt(octets: number[]): number {
-  return octets.reduce((value, octet) => value * 256 + octet, 0);
-}
-
-function overlaps(a: { base: number; bits: number }, b: { base: number; bits: number }): boolean {
-  const size = 2 ** (32 - Math.min(a.bits, b.bits));
-  return Math.floor(a.base / size) === Math.floor(b.base / size);
 }
 
 function fieldsOf(reply: unknown): Record<string, string> {
