@@ -35,22 +35,23 @@ function splitBrainReasons(input: DataNodeInput): Reason[] {
     .filter(({ answer }) => answer.ok && answer.role === 'master')
     .map(({ endpoint }) => formatEndpoint(endpoint));
   const unique = [...new Set(masters)];
-  if (candidate && isMasterAnswering) {
+  if (candidate && isMasterAnswering && isMajority) {
     const named = formatEndpoint(candidate);
-    const who = isMajority ? "the sentinels' majority names" : 'most sentinels name';
     return unique.map((node) => ({
       code: ReasonCode.splitBrain,
       severity: 'critical',
       target: node,
-      message: `node ${node} answers ROLE master while ${who} ${named}: writes it accepts will be lost when it is demoted; stop its clients or make it a replica (REPLICAOF ${named.replace(/:(\d+)$/, ' $1')})`,
+      message: `node ${node} answers ROLE master while the sentinels' majority names ${named}: writes it accepts will be lost when it is demoted; stop its clients or make it a replica (REPLICAOF ${named.replace(/:(\d+)$/, ' $1')})`,
     }));
   }
-  if (unique.length < 2) return [];
-  return unique.map((node) => ({
+  // No confirmed master: which one is right is unknown, so every node answering master is named.
+  const all = candidate && isMasterAnswering ? [formatEndpoint(candidate), ...unique] : unique;
+  if (all.length < 2) return [];
+  return all.map((node) => ({
     code: ReasonCode.splitBrain,
     severity: 'critical',
     target: node,
-    message: `node ${node} answers ROLE master, as do ${unique.filter((n) => n !== node).join(', ')}, and the sentinels confirm none of them: writes to all but one will be lost`,
+    message: `node ${node} answers ROLE master, as do ${all.filter((n) => n !== node).join(', ')}, and no majority of sentinels confirms one of them: writes to all but one will be lost`,
   }));
 }
 

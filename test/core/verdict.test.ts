@@ -326,6 +326,15 @@ const cases: Case[] = [
     codes: ['SPLIT_BRAIN', 'SENTINELS_DISAGREE', 'NO_MAJORITY', 'SENTINEL_UNREACHABLE'],
   },
   {
+    name: 'a minority names a master by hand while the previous master still answers as master',
+    observation: observe([view({ masterAddress: R1 }), down, down], master({ replicas: [] }), {
+      nodes: [{ endpoint: M, answer: master() }],
+    }),
+    status: 'critical',
+    isConfirmed: false,
+    codes: ['SPLIT_BRAIN', 'NO_MAJORITY', 'QUORUM_LOST', 'SENTINEL_UNREACHABLE', 'REPLICA_DOWN'],
+  },
+  {
     name: 'one other node answers master while the named master is unreachable: a stale view, not a split brain',
     observation: observe(
       [view(), view(), view()],
@@ -436,6 +445,20 @@ describe('decideVerdict', () => {
           /^node 10\.0\.0\.3:6379 answers ROLE master while the sentinels' majority names 10\.0\.0\.1:6379: writes it accepts will be lost/,
         ),
       },
+    ]);
+  });
+
+  it('names every node answering master when no majority confirms one', () => {
+    const verdict = decideVerdict(
+      policy,
+      observe([view({ masterAddress: R1 }), down, down], master({ replicas: [] }), {
+        nodes: [{ endpoint: M, answer: master() }],
+      }),
+    );
+
+    expect(verdict.reasons.filter((r) => r.code === 'SPLIT_BRAIN').map((r) => r.target)).toEqual([
+      '10.0.0.2:6379',
+      '10.0.0.1:6379',
     ]);
   });
 

@@ -3,7 +3,9 @@
 // password parameter. The shared topology is only read; faults get a topology of their own.
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { IoredisGateway } from '../../functions/adapters/redis/ioredis-gateway';
 import { reconcileCluster } from '../../functions/control/reconcile';
+import type { RedisGateway } from '../../functions/core/ports';
 import type { SentinelCluster } from '../../functions/core/inventory';
 import { startStallProxy, type StallProxy } from '../support/stall-proxy';
 import {
@@ -34,6 +36,27 @@ async function probeWith(cluster: SentinelCluster, options: { hasPassword?: bool
     await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
   const deps = controlDepsFor(backend);
   return { report: await reconcileCluster(cluster, deps), backend, deps };
+}
+
+const SENTINEL_PASSWORD = 'Sentinel-Pw-1a2b3c4d5e6f7a8b9c';
+const SENTINEL_PARAMETER = '/test/redis/sentinel-password';
+
+/** The real gateway, counting the sentinels it is asked to dial. */
+function countingGateway(): { gateway: RedisGateway; sentinelsDialled: () => number } {
+  const real = new IoredisGateway();
+  let dialled = 0;
+  return {
+    gateway: {
+      querySentinel: (...args) => {
+        dialled += 1;
+        return real.querySentinel(...args);
+      },
+      queryRole: (...args) => real.queryRole(...args),
+      run: (...args) => real.run(...args),
+      subscribe: (...args) => real.subscribe(...args),
+    },
+    sentinelsDialled: () => dialled,
+  };
 }
 
 /** ROLE calls (run or refused) a data node has seen since it started. */
@@ -120,6 +143,29 @@ describe('probe under sentinel faults', () => {
     },
   );
 
+  it('says the connection was reset when a sentinel resets it part-way through the pipeline', async () => {
+    const target = topology.sentinels[2];
+    if (!target) throw new Error('no sentinel');
+    const proxy = await startStallProxy(
+      target.port,
+      (words) => words[0]?.toUpperCase() === 'SENTINEL' && words[1]?.toUpperCase() === 'CKQUORUM',
+      { reset: true },
+    );
+    try {
+      const sentinels = [...topology.sentinelAddresses.slice(0, 2), `127.0.0.1:${proxy.port}`];
+      const { report } = await probeWith(clusterFor(topology, { sentinels }));
+
+      expect(report.verdict.reasons).toEqual([
+        expect.objectContaining({
+          code: 'SENTINEL_UNREACHABLE',
+          message: `sentinel 127.0.0.1:${proxy.port} did not answer: connection reset`,
+        }),
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('reports a mistyped master name once, naming the master the sentinels do monitor', async () => {
     const { report } = await probeWith(clusterFor(topology, { masterName: 'mymastr' }));
 
@@ -149,6 +195,26 @@ describe('probe under sentinel faults', () => {
       }),
     ]);
     expect(await backend.parameters.get('/test/app/addr')).toBeUndefined();
+  });
+
+  it('names a missing sentinels password parameter and never dials a sentinel without it', async () => {
+    const own = await harness.topology({ sentinelPassword: SENTINEL_PASSWORD });
+    const backend = harness.backend();
+    await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
+    const { gateway, sentinelsDialled } = countingGateway();
+    const cluster = clusterFor(own, { sentinelPasswordParameter: SENTINEL_PARAMETER });
+
+    const report = await reconcileCluster(cluster, controlDepsFor(backend, { gateway }));
+
+    expect(sentinelsDialled()).toBe(0);
+    expect(report.verdict).toMatchObject({
+      status: 'critical',
+      isConfirmed: false,
+      sentinelsAnswering: 0,
+    });
+    expect(report.verdict.reasons).toEqual([
+      expect.objectContaining({ code: 'PASSWORD_MISSING', target: SENTINEL_PARAMETER }),
+    ]);
   });
 
   it('tells a user probing an empty store which parameter and which store, and exits 2', async () => {

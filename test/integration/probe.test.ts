@@ -97,7 +97,7 @@ describe('probe against real sentinels', () => {
     expect(await backend.parameters.get('/test/app/addr')).toBeUndefined();
   });
 
-  it('stays confirmed but degraded with one sentinel of three down', async () => {
+  it('stays confirmed but degraded with one sentinel of three down, saying its connection was refused', async () => {
     const { topology, reconcile } = await setUp();
     const sentinel = topology.sentinels[2];
     if (!sentinel) throw new Error('no sentinel');
@@ -111,8 +111,14 @@ describe('probe against real sentinels', () => {
       isConfirmed: true,
       sentinelsAnswering: 2,
     });
-    expect(codes(report)).toEqual(['SENTINEL_UNREACHABLE']);
-    expect(report.verdict.reasons[0]?.target).toBe(`127.0.0.1:${sentinel.port}`);
+    expect(report.verdict.reasons).toEqual([
+      {
+        code: 'SENTINEL_UNREACHABLE',
+        severity: 'degraded',
+        target: `127.0.0.1:${sentinel.port}`,
+        message: `sentinel 127.0.0.1:${sentinel.port} did not answer: connection refused`,
+      },
+    ]);
     expect(report.events.map((e) => e.type)).toEqual(['redis-ha.health.changed']);
   });
 
@@ -133,7 +139,7 @@ describe('probe against real sentinels', () => {
     expect(report.verdict.status).toBe('critical');
     expect(report.verdict.isConfirmed).toBe(false);
     expect(codes(report)).toEqual(
-      expect.arrayContaining(['QUORUM_LOST', 'NO_MAJORITY', 'SENTINEL_UNREACHABLE']),
+      expect.arrayContaining(['QUORUM_LOST', 'NO_MAJORITY', 'SENTINEL_UNREACHABLE', 'SPLIT_BRAIN']),
     );
     expect(report.events.map((e) => e.type)).not.toContain('redis-ha.master.changed');
     expect(report.parametersWritten).toEqual([]);

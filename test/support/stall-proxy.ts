@@ -1,7 +1,8 @@
-// A TCP proxy in front of a real sentinel or node that stalls a connection part-way: commands
+// A TCP proxy in front of a real sentinel or node that fails a connection part-way: commands
 // pass until one matches `stallFrom`, then that command and everything after it are held
-// until the client hangs up. Replies to the commands that passed come back on time, so the
-// client sees a reply that is only partly late. Test-only; loopback only.
+// until the client hangs up (or, with `reset`, the client's connection is reset). Replies to
+// the commands that passed come back on time, so the client sees a reply that is only partly
+// late. Test-only; loopback only.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /** Splits complete RESP command arrays off the front of `buffer`. */
@@ -51,6 +52,7 @@ export interface StallProxy {
 export async function startStallProxy(
   targetPort: number,
   stallFrom: (words: readonly string[]) => boolean,
+  options: { reset?: boolean } = {},
 ): Promise<StallProxy> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
@@ -65,6 +67,8 @@ export async function startStallProxy(
       for (const { words, raw } of commands) {
         if (stallFrom(words)) {
           isStalled = true;
+          // Replies already on their way reach the client first; then the RST.
+          if (options.reset) setImmediate(() => client.resetAndDestroy());
           return;
         }
         upstream.write(raw);
