@@ -41,7 +41,7 @@ function splitBrainReasons(input: DataNodeInput): Reason[] {
       code: ReasonCode.splitBrain,
       severity: 'critical',
       target: node,
-      message: `node ${node} answers ROLE master while the sentinels' majority names ${named}: writes it accepts will be lost when it is demoted; stop its clients or make it a replica (REPLICAOF ${named.replace(/:(\d+)$/, ' $1')})`,
+      message: `node ${node} answers ROLE master while the sentinels' majority names ${named}: writes it accepts will be lost when it is demoted; stop its clients or make it a replica (REPLICAOF ${candidate.host} ${candidate.port})`,
     }));
   }
   // No confirmed master: which one is right is unknown, so every node answering master is named.

@@ -231,6 +231,48 @@ describe('probe under sentinel faults', () => {
     expect(result.stdout).not.toContain('AUTH_FAILED');
   });
 
+  it('calls one sentinel failing CKQUORUM degraded and names it, and two of three critical', async () => {
+    const own = await harness.topology();
+    const [s1, s2, s3] = own.sentinels;
+    if (!s1 || !s2 || !s3) throw new Error('no sentinels');
+    const cluster = clusterFor(own);
+    // A reset sentinel forgets its peers and relearns them only from their next hello: with
+    // hellos every 60 s it stays alone, and its CKQUORUM fails, for the length of the test.
+    for (const sentinel of own.sentinels)
+      await own.call(sentinel.port, 'sentinel', 'SENTINEL', 'DEBUG', 'publish-period', '60000');
+    const passesCkquorum = (port: number) =>
+      own.call(port, 'sentinel', 'SENTINEL', 'CKQUORUM', own.masterName).then(
+        () => true,
+        () => false,
+      );
+    const forget = async (port: number) => {
+      await own.call(port, 'sentinel', 'SENTINEL', 'RESET', own.masterName);
+      await own.waitFor(async () => !(await passesCkquorum(port)), `${port} to fail CKQUORUM`);
+    };
+
+    await forget(s3.port);
+    const minority = (await probeWith(cluster)).report;
+    await forget(s2.port);
+    const majority = (await probeWith(cluster)).report;
+
+    expect(minority.verdict).toMatchObject({ status: 'degraded', isConfirmed: true });
+    expect(minority.verdict.reasons).toContainEqual({
+      code: 'SENTINEL_NO_QUORUM',
+      severity: 'degraded',
+      target: `127.0.0.1:${s3.port}`,
+      message: expect.stringContaining('NOQUORUM'),
+    });
+    expect(minority.verdict.reasons.map((r) => r.code)).not.toContain('QUORUM_LOST');
+    expect(majority.verdict.status).toBe('critical');
+    expect(majority.verdict.reasons).toContainEqual(
+      expect.objectContaining({
+        code: 'QUORUM_LOST',
+        severity: 'critical',
+        message: expect.stringMatching(/^1 of 3 configured sentinels pass CKQUORUM, 2 needed/),
+      }),
+    );
+  });
+
   it('reports a sentinel in TILT mode after it was stopped and resumed', async () => {
     const own = await harness.topology();
     const paused = own.sentinels[2];

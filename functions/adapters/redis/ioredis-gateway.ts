@@ -50,7 +50,11 @@ export class IoredisGateway implements RedisGateway {
       if (authError) throw authError;
       const address = addr?.value as [string, string] | null | undefined;
       if (!address) {
-        const masters = (await redis.call('SENTINEL', 'MASTERS')) as unknown[];
+        // Only for the message; a user not allowed SENTINEL MASTERS still gets MASTER_UNKNOWN.
+        const masters = (await redis.call('SENTINEL', 'MASTERS').catch((error: unknown) => {
+          if (isServerError(error)) return [];
+          throw error;
+        })) as unknown[];
         return unmonitored(masters.map((raw) => pairs(raw).name ?? '').filter(Boolean), info);
       }
       // The name is monitored: MASTER and REPLICAS failing now is a server fault, not an answer.
