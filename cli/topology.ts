@@ -69,6 +69,24 @@ function installExitHook(): void {
   });
 }
 
+/** Spawns a process that is SIGKILLed when this process exits, whatever happened to the caller. */
+export function spawnTracked(command: string, args: readonly string[]): ChildProcess {
+  installExitHook();
+  const child = spawn(command, args, { stdio: 'ignore' });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+/** SIGKILLs a child (resuming it first, in case it is SIGSTOPped) and waits for its exit. */
+export async function killAndWait(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGCONT');
+  child.kill('SIGKILL');
+  await exited;
+}
+
 /** Throws a clear error, with how to install it, when redis-server is not on the PATH. */
 export function assertRedisServerInstalled(): string {
   const result = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
@@ -254,9 +272,7 @@ export class Topology {
         : this.options.withoutConfigFile
           ? configAsArguments(readFileSync(processInfo.configFile, 'utf8'))
           : [processInfo.configFile];
-    const child = spawn('redis-server', args, { stdio: 'ignore' });
-    live.add(child);
-    child.once('exit', () => live.delete(child));
+    const child = spawnTracked('redis-server', args);
     processInfo.child = child;
     await this.waitFor(
       async () =>
@@ -422,10 +438,7 @@ export class Topology {
     const child = processInfo.child;
     if (!child) return;
     processInfo.child = null;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-    await exited;
+    await killAndWait(child);
   }
 
   /** Restarts a stopped process from its (possibly rewritten) config file. */

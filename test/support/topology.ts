@@ -58,8 +58,11 @@ export class Harness {
   }
 }
 
+/** What `inventoryFor` needs of a topology: the loopback one or the namespaced one. */
+export type TopologyLike = Pick<Topology, 'sentinelAddresses' | 'masterName' | 'options'>;
+
 export function inventoryFor(
-  topology: Topology,
+  topology: TopologyLike,
   overrides: Record<string, unknown> = {},
   name = 'test',
 ): Inventory {
@@ -84,7 +87,7 @@ export function inventoryFor(
 }
 
 export function clusterFor(
-  topology: Topology,
+  topology: TopologyLike,
   overrides: Record<string, unknown> = {},
 ): SentinelCluster {
   return inventoryFor(topology, overrides).clusters[0] as SentinelCluster;
