@@ -5,6 +5,8 @@
 // transpile at start (that is what made every command take 3 s). Sources: bin/redis-ha.ts.
 // --max-semi-space-size=16: see bin/redis-ha.ts. `npx` puts node_modules/.bin first on the
 // PATH, so `node` here is the project's Node 24 (the "node" dev dependency).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import module from 'node:module';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
@@ -17,8 +19,22 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
 const versionProblem = nodeVersionProblem(process.version, process.execPath);
 if (versionProblem) {
-  process.stderr.write(`redis-ha: ${versionProblem}\n`);
-  process.exit(EXIT_UNAVAILABLE);
+  // Started by the machine's older Node (e.g. node_modules/.bin/redis-ha on a plain PATH): hand
+  // over to the project's own Node when npm installed it, so the command still just works.
+  const projectNode = join(root, 'node_modules', 'node', 'bin', 'node');
+  if (!existsSync(projectNode) || process.env.REDIS_HA_REEXEC) {
+    process.stderr.write(`redis-ha: ${versionProblem}\n`);
+    process.exit(EXIT_UNAVAILABLE);
+  }
+  const child = spawn(
+    projectNode,
+    ['--max-semi-space-size=16', fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: 'inherit', env: { ...process.env, REDIS_HA_REEXEC: '1' } },
+  );
+  // The terminal sends Ctrl-C to both processes: let the child stop itself and report.
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 2 : 1)));
+  await new Promise(() => undefined);
 }
 
 // Sources edited (or another branch checked out) since the build: rebuild rather than run

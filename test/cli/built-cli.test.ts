@@ -55,6 +55,21 @@ describe('the installed redis-ha command', () => {
     expect(JSON.parse(schema.stdout)).toHaveProperty('properties.clusters');
   });
 
+  it('runs when a shell starts the launcher itself, whatever Node that shell finds first', async () => {
+    // `alias redis-ha=$PWD/bin/redis-ha.mjs`: its shebang finds the machine's `node`, which may
+    // be older than 24; the launcher then hands over to the project's Node 24.
+    const shellPath = (process.env.PATH ?? '')
+      .split(delimiter)
+      .filter((dir) => !dir.includes('node_modules'))
+      .join(delimiter);
+    const schema = await run(resolve('bin/redis-ha.mjs'), ['schema'], {
+      env: { ...process.env, PATH: shellPath },
+    });
+    expect(schema.code, schema.stderr).toBe(0);
+    expect(schema.stderr).toBe('');
+    expect(JSON.parse(schema.stdout)).toHaveProperty('properties.clusters');
+  });
+
   it('builds itself on first run when the build is missing, says so, then runs silently', async () => {
     const checkout = copyOfTheSources();
     const launcher = join(checkout, 'bin/redis-ha.mjs');
