@@ -1,7 +1,7 @@
 // Alert hysteresis: a health change is published only once it has held for a number of
 // consecutive probes (and, optionally, seconds), so a flapping link does not page anyone on
 // every probe. Pure: the caller passes the probe's time; nothing here reads a clock.
-import type { Status } from './verdict';
+import { ReasonCode, type Status } from './reason';
 
 /** How long a health change must hold before it is published. */
 export interface AlertHysteresis {
@@ -16,10 +16,9 @@ export const NO_HYSTERESIS: AlertHysteresis = { probes: 1, seconds: 0 };
 
 /**
  * Reason codes whose appearance is published at the probe that sees it: waiting a probe
- * longer only lets clients write to a master whose writes will be lost. Matched by string, as
- * the verdict may gain codes this module does not import.
+ * longer only lets clients write to a master whose writes will be lost.
  */
-export const IMMEDIATE_REASON_CODES: ReadonlySet<string> = new Set(['SPLIT_BRAIN']);
+export const IMMEDIATE_REASON_CODES: ReadonlySet<string> = new Set([ReasonCode.splitBrain]);
 
 /** A health seen by the latest probes that differs from the published one, not yet held. */
 export interface PendingHealth {

@@ -26,16 +26,26 @@ export function dataNodeReasons(input: DataNodeInput): Reason[] {
 
 /**
  * Every node other than the candidate that answers ROLE master accepts writes that the
- * sentinels' master never sees: they are lost when the node is demoted. Critical.
+ * sentinels' master never sees: they are lost when the node is demoted. Critical, except
+ * while a sentinel reports a failover in progress.
  */
 function splitBrainReasons(input: DataNodeInput): Reason[] {
   const { observation, candidate, isMasterAnswering, isMajority } = input;
+  // While a failover runs, the promoted replica answers master before the sentinels name it:
+  // two masters for a moment is how Sentinel works, not a split brain (FAILOVER_IN_PROGRESS).
+  const isFailingOver = observation.sentinels.some(
+    ({ answer }) => answer.ok && answer.masterFlags.includes('failover_in_progress'),
+  );
+  if (isFailingOver) return [];
+  const isConfirmedMajority = !!candidate && isMasterAnswering && isMajority;
+  const spreading = isConfirmedMajority ? newerMasters(input) : [];
   const masters = (observation.nodes ?? [])
     .filter(({ endpoint }) => !sameEndpoint(endpoint, candidate))
+    .filter(({ endpoint }) => !spreading.some((node) => sameEndpoint(node, endpoint)))
     .filter(({ answer }) => answer.ok && answer.role === 'master')
     .map(({ endpoint }) => formatEndpoint(endpoint));
   const unique = [...new Set(masters)];
-  if (candidate && isMasterAnswering && isMajority) {
+  if (candidate && isConfirmedMajority) {
     const named = formatEndpoint(candidate);
     return unique.map((node) => ({
       code: ReasonCode.splitBrain,
@@ -53,6 +63,21 @@ function splitBrainReasons(input: DataNodeInput): Reason[] {
     target: node,
     message: `node ${node} answers ROLE master, as do ${all.filter((n) => n !== node).join(', ')}, and no majority of sentinels confirms one of them: writes to all but one will be lost`,
   }));
+}
+
+/**
+ * Masters named by a sentinel with a newer config epoch than the candidate's: a failover that
+ * has ended at its leader but has not reached the other sentinels yet (they learn it from the
+ * leader's hello messages within seconds). The promoted node answers master meanwhile; that is
+ * SENTINELS_DISAGREE, not a split brain. A cut-off old master is named with an older epoch.
+ */
+function newerMasters({ observation, views }: DataNodeInput): Endpoint[] {
+  const candidateEpoch = Math.max(0, ...views.map((view) => view.configEpoch));
+  return observation.sentinels.flatMap(({ answer }) =>
+    answer.ok && answer.masterAddress && answer.configEpoch > candidateEpoch
+      ? [answer.masterAddress]
+      : [],
+  );
 }
 
 function replicaReasons(input: DataNodeInput, exempt: ReadonlySet<string | undefined>): Reason[] {

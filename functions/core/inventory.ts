@@ -101,8 +101,11 @@ const TimeoutsSchema = z.strictObject({
 const AlertHysteresisSchema = z.strictObject({
   /** A health change is published once this many consecutive probes have seen it. */
   probes: z.number().int().min(1).max(100).default(2),
-  /** ...and once it has lasted at least this many seconds (0: no time floor). */
-  seconds: z.number().nonnegative().max(86_400).default(0),
+  /**
+   * ...and once it has lasted at least this many seconds (0: no time floor). The floor keeps a
+   * burst of sentinel events, which triggers probes milliseconds apart, from counting as held.
+   */
+  seconds: z.number().nonnegative().max(86_400).default(5),
 });
 
 const RotationSchema = z

@@ -18,12 +18,12 @@ const withHysteresis = (alertHysteresis?: unknown) =>
   );
 
 describe('alertHysteresis in the inventory', () => {
-  it('defaults to two probes and no time floor', () => {
+  it('defaults to two probes and a five-second floor', () => {
     const result = withHysteresis();
 
     expect(result.ok && result.inventory.clusters[0]?.alertHysteresis).toEqual({
       probes: 2,
-      seconds: 0,
+      seconds: 5,
     });
   });
 

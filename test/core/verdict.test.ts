@@ -310,6 +310,43 @@ const cases: Case[] = [
     codes: ['SPLIT_BRAIN'],
   },
   {
+    name: 'the replica a failover is promoting answers ROLE master while a sentinel runs the failover: no split brain',
+    observation: observe(
+      [view({ masterFlags: ['master', 'failover_in_progress'] }), view(), view()],
+      master({ replicas: [{ endpoint: R2, offset: 1000 }] }),
+      { nodes: [{ endpoint: R1, answer: master({ replicas: [] }) }] },
+    ),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['FAILOVER_IN_PROGRESS', 'REPLICA_DOWN'],
+  },
+  {
+    name: 'a failover that ended at its leader but not yet at the others (newer epoch): no split brain',
+    observation: observe(
+      [view({ masterAddress: R1, configEpoch: 4 }), view(), view()],
+      master({ replicas: [{ endpoint: R2, offset: 1000 }] }),
+      { nodes: [{ endpoint: R1, answer: master({ replicas: [] }) }] },
+    ),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['SENTINELS_DISAGREE', 'REPLICA_DOWN'],
+  },
+  {
+    name: 'a minority names the cut-off old master with an older epoch: split brain',
+    observation: observe(
+      [
+        view({ masterAddress: M, configEpoch: 0 }),
+        view({ masterAddress: R1 }),
+        view({ masterAddress: R1 }),
+      ],
+      master({ replicas: [{ endpoint: R2, offset: 1000 }] }),
+      { nodes: [{ endpoint: M, answer: master({ replicas: [] }) }] },
+    ),
+    status: 'critical',
+    isConfirmed: true,
+    codes: ['SPLIT_BRAIN', 'SENTINELS_DISAGREE'],
+  },
+  {
     name: 'two nodes answer ROLE master and the sentinels confirm neither',
     observation: observe(
       [view(), view({ masterAddress: R1 }), down],

@@ -1,4 +1,4 @@
-// Alert hysteresis under a real watch with the inventory's default (2 probes): a replica that
+// Alert hysteresis under a real watch with 2 probes and no time floor: a replica that
 // is back before a second probe sees it gone publishes nothing; one that stays down publishes
 // one health.changed. Probes are driven by hand (periodic probe far away, sentinels' down-after
 // long) so that the number of probes, not the machine's speed, decides.
@@ -27,7 +27,8 @@ describe('alert hysteresis', () => {
     const topology = await harness.topology({ downAfterMs: 120_000 });
     const backend = harness.backend();
     await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
-    const inventory = inventoryFor(topology);
+    // No time floor: probes are driven by hand, milliseconds apart.
+    const inventory = inventoryFor(topology, { alertHysteresis: { probes: 2, seconds: 0 } });
     const cluster = inventory.clusters[0] as SentinelCluster;
     const [master, replica] = topology.nodes;
     if (!master || !replica) throw new Error('topology incomplete');
