@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import module from 'node:module';
+import os from 'node:os';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,9 +32,13 @@ if (versionProblem) {
     ['--max-semi-space-size=16', fileURLToPath(import.meta.url), ...process.argv.slice(2)],
     { stdio: 'inherit', env: { ...process.env, REDIS_HA_REEXEC: '1' } },
   );
-  // The terminal sends Ctrl-C to both processes: let the child stop itself and report.
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 2 : 1)));
+  // A terminal's Ctrl-C reaches both processes: the child stops itself (watch prints one line
+  // and exits 0), so this one only waits. A SIGTERM sent to this process alone is passed on.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  child.on('exit', (code, signal) =>
+    process.exit(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 1)),
+  );
   await new Promise(() => undefined);
 }
 

@@ -56,7 +56,7 @@ export async function run(
       error instanceof StoreError
         ? error
         : sqliteCode(error) !== undefined
-          ? storeErrorFrom(error, context.store ?? 'the local store', true)
+          ? storeErrorFrom(error, context.store ?? 'the local store', context.isWriting ?? true)
           : undefined;
     if (storeError) {
       io.stderr(`redis-ha: ${storeError.message}\n`);
@@ -73,9 +73,21 @@ export async function run(
   }
 }
 
-/** What `run` needs to know of a command that failed: the store it used. */
+/** What `run` needs to know of a command that failed: the store it used, and whether it writes. */
 interface DispatchContext {
   store?: string;
+  isWriting?: boolean;
+}
+
+/** Commands that only read the store (they open it read-only). */
+function isReadingOnly(
+  command: string,
+  args: readonly string[],
+  values: { 'read-only'?: boolean },
+) {
+  if (command === 'probe') return values['read-only'] === true;
+  if (command === 'params') return args[0] === 'get' || args[0] === 'list';
+  return ['status', 'events', 'validate', 'schema'].includes(command);
 }
 
 async function dispatch(
@@ -96,6 +108,7 @@ async function dispatch(
   const command = spec.name;
   const options = globalOptions(values, io.env);
   context.store = options.store;
+  context.isWriting = !isReadingOnly(command, args, values);
   const json = values.json ?? false;
   const noArgs = () => {
     if (args.length > 0)

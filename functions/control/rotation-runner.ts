@@ -170,11 +170,22 @@ export class RotationRunner {
    * over the lock from a crashed runner on this host at once; refuses while a live one holds it.
    */
   async abort(): Promise<AbortOutcome> {
-    const record = await this.current();
-    if (!record || isTerminal(record.phase)) return { record, wasInFlight: false };
-    if (isPublished(record.phase)) throw new RotationAbortRefusedError(this.cluster.name, record);
+    const seen = await this.current();
+    if (!seen || isTerminal(seen.phase)) return { record: seen, wasInFlight: false };
+    if (isPublished(seen.phase)) throw new RotationAbortRefusedError(this.cluster.name, seen);
     const takenFrom = await this.lockOrTakeOver(this.options.leaseMs);
     if (!takenFrom) throw await this.lockedError();
+    // The runner may have moved on (even past publishing) before it let the lock go: decide on
+    // the record as it is now that nobody else can change it.
+    const record = await this.current();
+    if (!record || isTerminal(record.phase)) {
+      await this.deps.state.releaseLock(this.cluster.name, this.owner);
+      return { record, wasInFlight: false };
+    }
+    if (isPublished(record.phase)) {
+      await this.deps.state.releaseLock(this.cluster.name, this.owner);
+      throw new RotationAbortRefusedError(this.cluster.name, record);
+    }
     const reason = `aborted by ${this.options.actor}`;
     await this.journal(
       record,
@@ -396,7 +407,8 @@ export class RotationRunner {
       return false;
     }
     await this.deps.sleep(remainingMs, this.options.signal);
-    await this.lock(this.options.leaseMs);
+    // Another runner may have taken over meanwhile: two runners must never both run step 7.
+    if (!(await this.lock(this.options.leaseMs))) throw await this.lockedError();
     return true;
   }
 

@@ -61,6 +61,8 @@ export class IoredisGateway implements RedisGateway {
         (reply) => reply?.err && isAuthError(reply.err),
       )?.err;
       if (authError) throw authError;
+      // A refused or failed lookup is a server fault, never "this name is not monitored".
+      if (addr?.err) throw addr.err;
       const address = addr?.value as [string, string] | null | undefined;
       if (!address) {
         // Only for the message; a user not allowed SENTINEL MASTERS still gets MASTER_UNKNOWN.
@@ -329,13 +331,14 @@ class LiveSubscription implements SentinelSubscription {
   private readonly heartbeat: NodeJS.Timeout;
   private phase: 'connecting' | 'live' | 'lost' | 'closed' = 'connecting';
   private isPinging = false;
+  /** The socket's last error, worded as the probes word it ("connection refused"). */
   private lastError: string | null = null;
   /** Counts connections, so that a late failure of an old one never kills its successor. */
   private generation = 0;
 
   constructor(
     endpoint: Endpoint,
-    options: ConnectionOptions,
+    private readonly options: ConnectionOptions,
     private readonly listener: SentinelListener,
     private readonly liveness: SubscriptionLiveness,
   ) {
@@ -355,7 +358,7 @@ class LiveSubscription implements SentinelSubscription {
         return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
       },
     });
-    this.redis.on('error', (error: Error) => (this.lastError = error.message.split('\n')[0] ?? ''));
+    this.redis.on('error', (error: Error) => (this.lastError = classify(error, options).detail));
     this.redis.on('ready', () => void this.subscribe());
     this.redis.on('close', () => {
       this.generation += 1;
@@ -408,7 +411,7 @@ class LiveSubscription implements SentinelSubscription {
   /** Reports the loss and drops the socket so that ioredis reconnects and we resubscribe. */
   private kill(error: unknown, generation: number): void {
     if (this.phase === 'closed' || generation !== this.generation) return;
-    this.lose(error instanceof Error ? error.message : String(error));
+    this.lose(classify(error, this.options).detail);
     this.redis.stream?.destroy();
   }
 
