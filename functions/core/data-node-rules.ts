@@ -26,22 +26,16 @@ export function dataNodeReasons(input: DataNodeInput): Reason[] {
 
 /**
  * Every node other than the candidate that answers ROLE master accepts writes that the
- * sentinels' master never sees: they are lost when the node is demoted. Critical, except
- * while a sentinel reports a failover in progress.
+ * sentinels' master never sees: they are lost when the node is demoted. Critical; a node that
+ * a failover is promoting is not one of them.
  */
 function splitBrainReasons(input: DataNodeInput): Reason[] {
   const { observation, candidate, isMasterAnswering, isMajority } = input;
-  // While a failover runs, the promoted replica answers master before the sentinels name it:
-  // two masters for a moment is how Sentinel works, not a split brain (FAILOVER_IN_PROGRESS).
-  const isFailingOver = observation.sentinels.some(
-    ({ answer }) => answer.ok && answer.masterFlags.includes('failover_in_progress'),
-  );
-  if (isFailingOver) return [];
   const isConfirmedMajority = !!candidate && isMasterAnswering && isMajority;
-  const spreading = isConfirmedMajority ? newerMasters(input) : [];
+  const failingOver = isConfirmedMajority ? failoverMasters(input) : [];
   const masters = (observation.nodes ?? [])
     .filter(({ endpoint }) => !sameEndpoint(endpoint, candidate))
-    .filter(({ endpoint }) => !spreading.some((node) => sameEndpoint(node, endpoint)))
+    .filter(({ endpoint }) => !failingOver.some((node) => sameEndpoint(node, endpoint)))
     .filter(({ answer }) => answer.ok && answer.role === 'master')
     .map(({ endpoint }) => formatEndpoint(endpoint));
   const unique = [...new Set(masters)];
@@ -66,18 +60,26 @@ function splitBrainReasons(input: DataNodeInput): Reason[] {
 }
 
 /**
- * Masters named by a sentinel with a newer config epoch than the candidate's: a failover that
- * has ended at its leader but has not reached the other sentinels yet (they learn it from the
- * leader's hello messages within seconds). The promoted node answers master meanwhile; that is
+ * Nodes a failover makes master on purpose: the replica a sentinel flags `promoted`, the node a
+ * sentinel running a failover names, and a node named with a newer config epoch than the
+ * candidate's (a failover that ended at its leader but has not reached the other sentinels yet:
+ * they learn it from the leader's hello messages within seconds). Such a node answers master
+ * for a moment before the majority names it; that is FAILOVER_IN_PROGRESS or
  * SENTINELS_DISAGREE, not a split brain. A cut-off old master is named with an older epoch.
  */
-function newerMasters({ observation, views }: DataNodeInput): Endpoint[] {
+function failoverMasters({ observation, views }: DataNodeInput): Endpoint[] {
   const candidateEpoch = Math.max(0, ...views.map((view) => view.configEpoch));
-  return observation.sentinels.flatMap(({ answer }) =>
-    answer.ok && answer.masterAddress && answer.configEpoch > candidateEpoch
-      ? [answer.masterAddress]
-      : [],
-  );
+  return observation.sentinels.flatMap(({ answer }) => {
+    if (!answer.ok) return [];
+    const promoted = answer.replicas
+      .filter((replica) => replica.flags.includes('promoted'))
+      .map((replica) => replica.endpoint);
+    const isFailingOver = answer.masterFlags.includes('failover_in_progress');
+    const isNewer = answer.configEpoch > candidateEpoch;
+    return answer.masterAddress && (isFailingOver || isNewer)
+      ? [...promoted, answer.masterAddress]
+      : promoted;
+  });
 }
 
 function replicaReasons(input: DataNodeInput, exempt: ReadonlySet<string | undefined>): Reason[] {

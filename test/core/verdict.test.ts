@@ -312,7 +312,17 @@ const cases: Case[] = [
   {
     name: 'the replica a failover is promoting answers ROLE master while a sentinel runs the failover: no split brain',
     observation: observe(
-      [view({ masterFlags: ['master', 'failover_in_progress'] }), view(), view()],
+      [
+        view({
+          masterFlags: ['master', 'failover_in_progress'],
+          replicas: [
+            { endpoint: R1, flags: ['slave', 'promoted'], masterLinkStatus: 'ok' },
+            { endpoint: R2, flags: ['slave'], masterLinkStatus: 'ok' },
+          ],
+        }),
+        view(),
+        view(),
+      ],
       master({ replicas: [{ endpoint: R2, offset: 1000 }] }),
       { nodes: [{ endpoint: R1, answer: master({ replicas: [] }) }] },
     ),
@@ -345,6 +355,25 @@ const cases: Case[] = [
     status: 'critical',
     isConfirmed: true,
     codes: ['SPLIT_BRAIN', 'SENTINELS_DISAGREE'],
+  },
+  {
+    name: 'the old master, cut off, still answers master while the leader finishes the failover: split brain',
+    observation: observe(
+      [
+        view({ masterAddress: M, configEpoch: 3 }),
+        view({
+          masterAddress: R1,
+          configEpoch: 4,
+          masterFlags: ['master', 'failover_in_progress'],
+        }),
+        view({ masterAddress: R1, configEpoch: 4 }),
+      ],
+      master({ replicas: [{ endpoint: R2, offset: 1000 }] }),
+      { nodes: [{ endpoint: M, answer: master({ replicas: [] }) }] },
+    ),
+    status: 'critical',
+    isConfirmed: true,
+    codes: ['SPLIT_BRAIN', 'SENTINELS_DISAGREE', 'FAILOVER_IN_PROGRESS'],
   },
   {
     name: 'two nodes answer ROLE master and the sentinels confirm neither',
