@@ -140,13 +140,16 @@ export async function probeCluster(
   const dataOptions = dataConnection(cluster, credentials.dataPassword);
   const askRole = (endpoint: Endpoint) =>
     deps.gateway.queryRole(mapAddress(cluster, endpoint), dataOptions);
+  const master = candidate && !isDataPasswordMissing ? await askRole(candidate) : null;
+  // A replica the master lists in its own ROLE reply is replicating from it right now, so it is
+  // no second master: only the other known nodes are asked (none, when all is well).
+  const attached = master?.ok && master.role === 'master' ? master.replicas : [];
   const others = isDataPasswordMissing
     ? []
-    : knownDataNodes(sentinels, candidate, options.previousMaster ?? null);
-  const [master, ...otherAnswers] = await Promise.all([
-    candidate && !isDataPasswordMissing ? askRole(candidate) : null,
-    ...others.map(askRole),
-  ]);
+    : knownDataNodes(sentinels, candidate, options.previousMaster ?? null).filter(
+        (node) => !attached.some((replica) => sameEndpoint(replica.endpoint, node)),
+      );
+  const otherAnswers = await Promise.all(others.map(askRole));
   const observation: Observation = {
     sentinels,
     candidate,

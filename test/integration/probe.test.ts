@@ -20,7 +20,10 @@ async function setUp(overrides: Record<string, unknown> = {}, password = PASSWOR
   const backend = harness.backend();
   await backend.parameters.put(PASSWORD_PARAMETER, password, { isSecure: true });
   // Verdicts and what one probe publishes: alert hysteresis has tests of its own.
-  const cluster = clusterFor(topology, { alertHysteresis: { probes: 1 }, ...overrides });
+  const cluster = clusterFor(topology, {
+    alertHysteresis: { probes: 1, seconds: 0 },
+    ...overrides,
+  });
   const deps = controlDepsFor(backend);
   return { topology, backend, cluster, deps, reconcile: () => reconcileCluster(cluster, deps) };
 }
