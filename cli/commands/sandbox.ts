@@ -41,11 +41,13 @@ interface Mark {
 }
 
 export async function sandboxCommand(flags: { json: boolean }, io: Io): Promise<ExitCode> {
-  io.stdout(`redis-ha sandbox: ${assertRedisServerInstalled()}\n`);
+  // With --json the narrative goes to stderr, so that stdout holds only the JSON result.
+  const narrate = flags.json ? io.stderr : io.stdout;
+  narrate(`redis-ha sandbox: ${assertRedisServerInstalled()}\n`);
   const password = randomBytes(24).toString('base64url');
   const workDir = mkdtempSync(join(tmpdir(), 'redis-ha-sandbox-'));
   const secrets = [password];
-  const say = (text: string) => io.stdout(maskSecrets(text, secrets));
+  const say = (text: string) => narrate(maskSecrets(text, secrets));
   let topology: Topology | undefined;
   let watcher: Watcher | undefined;
   const backend = openLocalBackend(join(workDir, 'store'));
@@ -154,7 +156,12 @@ export async function sandboxCommand(flags: { json: boolean }, io: Io): Promise<
       parameters.find((p) => p.name === '/sandbox/tyk/redis/addrs')?.value === expected &&
       !!changed;
     if (flags.json)
-      say(`${JSON.stringify({ marks, newMaster: expected, ok: isPointingAtNewMaster })}\n`);
+      io.stdout(
+        maskSecrets(
+          `${JSON.stringify({ marks, newMaster: expected, ok: isPointingAtNewMaster })}\n`,
+          secrets,
+        ),
+      );
     say(
       isPointingAtNewMaster
         ? `\nOK: failover seen and every platform parameter points at the new master ${expected}\n`
