@@ -173,6 +173,8 @@ export interface CliRun {
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** Pid of the CLI process (by `runCli`); with `ownProcessGroup`, also its process group. */
+  readonly pid?: number | undefined;
 }
 
 // The built CLI through the launcher users run (`npx redis-ha`: bin/redis-ha.mjs), with its
@@ -205,19 +207,28 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
 /** Runs the real CLI (built, `bin/redis-ha.mjs`) as a child process, as a user would. */
 export function runCli(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    input?: string;
+    /**
+     * Start the CLI as the leader of its own process group (group id = its pid), so that a
+     * test can list what it left behind with `processesInGroup`.
+     */
+    ownProcessGroup?: boolean;
+  } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, CLI_ARGS.concat(args), {
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: options.ownProcessGroup ?? false,
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, pid: child.pid }));
     child.stdin.end(options.input ?? '');
   });
 }
