@@ -202,8 +202,10 @@ export class PartitionLab {
   }
 
   /**
-   * Waits until the sentinels of `voters` all name the data node of another site than `from`
-   * and that node answers ROLE master; returns that site.
+   * Waits until the sentinels of `voters` all name the data node of another site than `from`,
+   * that node answers ROLE master, and none of them still reports the failover in progress
+   * (while one does, a second master is the failover itself, not a split brain); returns that
+   * site.
    */
   async waitForFailover(from: Site, voters: readonly Site[]): Promise<Site> {
     return eventually(
@@ -212,7 +214,17 @@ export class PartitionLab {
         const [first] = named;
         if (!first || first === from.node.address || named.some((n) => n !== first)) return;
         const site = this.siteOf(first);
-        return (await this.roleOf(site)) === 'master' ? site : undefined;
+        if ((await this.roleOf(site)) !== 'master') return;
+        for (const voter of voters) {
+          const reply = await this.call(
+            voter.sentinel,
+            'SENTINEL',
+            'MASTER',
+            this.masterName,
+          ).catch(() => null);
+          if (!reply || (fieldsOf(reply).flags ?? '').includes('failover')) return;
+        }
+        return site;
       },
       `the sentinels of ${voters.map((s) => s.name).join(', ')} to promote a new master`,
       30_000,
