@@ -21,6 +21,13 @@ const SITE_NAMES = ['a', 'b', 'c'] as const;
 export type SiteName = (typeof SITE_NAMES)[number];
 
 /**
+ * The longest `PartitionLab.start` waits before it gives up: 20 s for the data nodes to
+ * answer, 20 s for the replicas to attach, 20 s for the sentinels to answer, 30 s for them to
+ * discover each other. For per-test timeouts, as `TOPOLOGY_START_MAX_MS` (./topology).
+ */
+export const LAB_START_MAX_MS = 90_000;
+
+/**
  * Why partition tests cannot run on this machine (not root, or root may not create network
  * namespaces), or null when they can. Missing programs are no reason to skip: where the tests
  * can run, `PartitionLab.start` fails naming the missing `redis-server`, `ip` or `nft`.

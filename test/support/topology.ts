@@ -20,6 +20,18 @@ import type { ControlDeps } from '../../functions/control/reconcile';
 export { Topology };
 
 export const PASSWORD = 'Test-Pw-9f8e7d6c5b4a3f2e1d0c';
+
+/**
+ * The longest `Topology.start` (cli/topology.ts) waits before it gives up: 15 s for the data
+ * nodes to answer, 15 s for the replicas to attach, 15 s for the sentinels to answer, 30 s for
+ * them to discover each other. A test whose own waits add up past the 60 s default timeout
+ * (vitest.config.ts) sets its timeout to this plus its waits, so that a slow step fails with
+ * its own "timed out waiting for ..." rather than a bare test timeout.
+ */
+export const TOPOLOGY_START_MAX_MS = 75_000;
+
+/** Room, in a test's timeout, for the steps that have no deadline of their own (probes, kills). */
+export const UNTIMED_STEPS_MS = 15_000;
 export const PASSWORD_PARAMETER = '/test/redis/password';
 export const PLATFORM_PARAMETERS = {
   '/test/app/addr': '{{host}}:{{port}}',
