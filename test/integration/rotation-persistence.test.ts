@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalBackend } from '../../functions/adapters/local/local-backend';
 import type { RotationRecord } from '../../functions/core/rotation';
 import { reconcileCluster } from '../../functions/control/reconcile';
+import { within } from '../support/deadline';
 import { accepts, runnerFor } from '../support/rotation';
 import { aclLists, hasMasterauth, passwordCount, storeSnapshot } from '../support/rotation-inspect';
 import { expectNoSecret } from '../support/secrets';
@@ -246,12 +247,23 @@ describe('rotate --abort', () => {
       },
     );
     const rotation = runner.run();
-    await reachedStep4;
-    const before = await record();
-
-    const abort = await cli(['rotate', 'test', '--abort']);
-    const after = await record();
-    release();
+    // Awaited below; a failure before then must not also surface as an unhandled rejection.
+    void rotation.catch(() => undefined);
+    let before: RotationRecord | undefined;
+    let abort: CliRun;
+    let after: RotationRecord | undefined;
+    try {
+      const endedEarly = rotation.then(() => {
+        throw new Error('the rotation finished without reaching step 4');
+      });
+      await within(Promise.race([reachedStep4, endedEarly]), 30_000, 'the rotation at step 4');
+      before = await record();
+      abort = await cli(['rotate', 'test', '--abort']);
+      after = await record();
+    } finally {
+      // Whatever failed above, the paused runner must go on and end before cleanup.
+      release();
+    }
     const finished = await rotation;
 
     expect(abort.code).toBe(75);
