@@ -30,6 +30,13 @@ export const PASSWORD = 'Test-Pw-9f8e7d6c5b4a3f2e1d0c';
  */
 export const TOPOLOGY_START_MAX_MS = 75_000;
 
+/**
+ * connectMs and commandMs of every test cluster. 1 s, not less: on a busy 2-core machine a
+ * healthy sentinel may take more than 500 ms to answer, which would add a spurious
+ * SENTINEL_UNREACHABLE to tests that assert an exact list of reasons.
+ */
+export const CLUSTER_TIMEOUT_MS = 1000;
+
 /** Room, in a test's timeout, for the steps that have no deadline of their own (probes, kills). */
 export const UNTIMED_STEPS_MS = 15_000;
 export const PASSWORD_PARAMETER = '/test/redis/password';
@@ -87,7 +94,7 @@ export function inventoryFor(
           masterName: topology.masterName,
           passwordParameter: PASSWORD_PARAMETER,
           platformParameters: PLATFORM_PARAMETERS,
-          timeouts: { connectMs: 500, commandMs: 500 },
+          timeouts: { connectMs: CLUSTER_TIMEOUT_MS, commandMs: CLUSTER_TIMEOUT_MS },
           ...(topology.options.username ? { username: topology.options.username } : {}),
           ...overrides,
         },
