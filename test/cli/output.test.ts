@@ -16,6 +16,7 @@ import {
   writeInventory,
   type Topology,
 } from '../support/topology';
+import { expectNoSecret } from '../support/secrets';
 
 const harness = new Harness();
 let topology: Topology;
@@ -86,8 +87,10 @@ describe('output for scripts', () => {
     expect(events.stdout).not.toBe('');
     for (const line of events.stdout.trimEnd().split('\n'))
       expect(JSON.parse(line)).toHaveProperty('type');
-    for (const r of [status, list, get, events])
-      expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+    expectNoSecret(
+      [status, list, get, events].flatMap((r) => [r.stdout, r.stderr]),
+      { password: PASSWORD },
+    );
   });
 
   it.each(['warn', 'error', 'silent'])(

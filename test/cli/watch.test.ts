@@ -14,6 +14,7 @@ import {
   startCli,
   writeInventory,
 } from '../support/topology';
+import { expectNoSecret } from '../support/secrets';
 
 const harness = new Harness();
 afterAll(() => harness.cleanup());
@@ -63,10 +64,10 @@ describe('redis-ha watch', () => {
       expect(result.stderr).toMatch(/"message":"sentinel event".*"channel":"\+sdown"/);
       expect(result.stdout).toMatch(/redis-ha\.rotation\.completed/);
       expect(result.stdout).toMatch(/redis-ha\.health\.changed\s+ok -> degraded REPLICA_DOWN/);
-      for (const text of [result.stdout, result.stderr]) {
-        expect(text).not.toContain(PASSWORD);
-        expect(text).not.toContain(password);
-      }
+      expectNoSecret([result.stdout, result.stderr], {
+        'old password': PASSWORD,
+        'new password': password,
+      });
     } finally {
       backend.close();
     }

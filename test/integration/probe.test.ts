@@ -11,6 +11,7 @@ import {
   PASSWORD_PARAMETER,
   type Topology,
 } from '../support/topology';
+import { expectNoSecret } from '../support/secrets';
 
 const harness = new Harness();
 afterEach(() => harness.cleanup());
@@ -93,8 +94,7 @@ describe('probe against real sentinels', () => {
       JSON.stringify(report) +
       deps.log.text() +
       JSON.stringify(backend.events.list({ limit: 100 }));
-    expect(everything).not.toContain(wrong);
-    expect(everything).not.toContain(PASSWORD);
+    expectNoSecret([everything], { 'wrong password': wrong, password: PASSWORD });
     expect(await backend.parameters.get('/test/app/addr')).toBeUndefined();
   });
 

@@ -14,6 +14,7 @@ import {
   PASSWORD_PARAMETER,
   waitForFailover,
 } from '../support/topology';
+import { expectNoSecret } from '../support/secrets';
 
 const harness = new Harness();
 afterEach(() => harness.cleanup());
@@ -90,8 +91,12 @@ describe('rotation', () => {
         JSON.stringify(await backend.state.readJournal()) +
         JSON.stringify(backend.events.list({ limit: 100 })) +
         deps.log.text();
-      for (const secret of [newPassword, PASSWORD, sentinelPassword, SENTINEL_PASSWORD])
-        expect(trail).not.toContain(secret);
+      expectNoSecret([trail], {
+        'new password': newPassword,
+        'old password': PASSWORD,
+        'new sentinel password': sentinelPassword,
+        'old sentinel password': SENTINEL_PASSWORD,
+      });
     },
   );
 });
