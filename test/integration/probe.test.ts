@@ -20,8 +20,12 @@ async function setUp(overrides: Record<string, unknown> = {}, password = PASSWOR
   const topology = await harness.topology();
   const backend = harness.backend();
   await backend.parameters.put(PASSWORD_PARAMETER, password, { isSecure: true });
-  // Verdicts and what one probe publishes: alert hysteresis has tests of its own.
-  const cluster = clusterFor(topology, { alertHysteresis: { probes: 1 }, ...overrides });
+  // Verdicts and what one probe publishes (at once: no probe count, no time floor); alert
+  // hysteresis has tests of its own.
+  const cluster = clusterFor(topology, {
+    alertHysteresis: { probes: 1, seconds: 0 },
+    ...overrides,
+  });
   const deps = controlDepsFor(backend);
   return { topology, backend, cluster, deps, reconcile: () => reconcileCluster(cluster, deps) };
 }
