@@ -262,7 +262,7 @@ describe('rotate --abort', () => {
       abort = await cli(['rotate', 'test', '--abort']);
       after = await record();
     } finally {
-      // Whatever failed above, the paused runner must go on and end before cleanup.
+      // Whatever failed above, the paused runner must not stay blocked on the gate.
       release();
     }
     const finished = await rotation;
