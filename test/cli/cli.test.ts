@@ -13,6 +13,7 @@ import {
   writeInventory,
   type Topology,
 } from '../support/topology';
+import { expectNoSecret } from '../support/secrets';
 
 const harness = new Harness();
 let topology: Topology;
@@ -171,6 +172,6 @@ describe('redis-ha CLI', () => {
     const files = readdirSync(store).map((f) => readFileSync(join(store, f)).toString('latin1'));
 
     expect(printed.join('').length).toBeGreaterThan(1000);
-    for (const text of [...printed, ...rows, ...files]) expect(text).not.toContain(PASSWORD);
+    expectNoSecret([...printed, ...rows, ...files], { password: PASSWORD });
   });
 });

@@ -130,16 +130,21 @@ describe('redis-ha events', () => {
       '-i',
       inventory,
     ]);
-    await waitFor(() => follow.stdout().includes(first.id), 'the existing event');
-
-    const writer = openLocalBackend(store, { envKey: undefined });
-    const other = event('b', 'after');
     const later = event('a', 'after');
-    await writer.events.publish(other);
-    await writer.events.publish(later);
-    writer.close();
-    await waitFor(() => follow.stdout().includes(later.id), 'the event published later');
-    follow.stop();
+    try {
+      await waitFor(() => follow.stdout().includes(first.id), 'the existing event');
+      const writer = openLocalBackend(store, { envKey: undefined });
+      try {
+        await writer.events.publish(event('b', 'after'));
+        await writer.events.publish(later);
+      } finally {
+        writer.close();
+      }
+      await waitFor(() => follow.stdout().includes(later.id), 'the event published later');
+    } finally {
+      // Ctrl-C even when a wait failed: the follower must not outlive the test.
+      follow.stop();
+    }
     const result = await follow.done;
 
     expect(result.code).toBe(0);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../cli/exit-codes';
 import { openLocalBackend } from '../../functions/adapters/local/local-backend';
 import { buildEvent, EventType } from '../../functions/core/events';
-import { cli, cliAsUser } from '../support/in-process-cli';
+import { cli, cliAsUser, type CliOutcome } from '../support/in-process-cli';
 import {
   Harness,
   inventoryFor,
@@ -16,6 +16,7 @@ import {
   writeInventory,
   type Topology,
 } from '../support/topology';
+import { expectNoSecret } from '../support/secrets';
 
 const harness = new Harness();
 let topology: Topology;
@@ -86,8 +87,10 @@ describe('output for scripts', () => {
     expect(events.stdout).not.toBe('');
     for (const line of events.stdout.trimEnd().split('\n'))
       expect(JSON.parse(line)).toHaveProperty('type');
-    for (const r of [status, list, get, events])
-      expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+    expectNoSecret(
+      [status, list, get, events].flatMap((r) => [r.stdout, r.stderr]),
+      { password: PASSWORD },
+    );
   });
 
   it.each(['warn', 'error', 'silent'])(
@@ -137,23 +140,31 @@ describe('a read-only store', () => {
     const user = isRoot ? { uid: 65534, gid: 65534 } : {};
     for (const dir of [join(store, '..'), join(inventory, '..')]) chmodSync(dir, 0o755);
     chmodSync(inventory, 0o644);
-    for (const file of readdirSync(store)) {
-      if (isRoot) chownSync(join(store, file), 65534, 65534);
-      chmodSync(join(store, file), 0o400);
-    }
-    if (isRoot) chownSync(store, 65534, 65534);
-    chmodSync(store, 0o500);
-    const before = readdirSync(store).map((f) => readFileSync(join(store, f)));
+    const files = readdirSync(store);
+    const before = files.map((f) => readFileSync(join(store, f)));
     const run = (args: string[]) => cliAsUser([...args, '--store', store, '-i', inventory], user);
-
-    const results = {
-      status: await run(['status', '--json']),
-      get: await run(['params', 'get', '/test/app/addr']),
-      list: await run(['params', 'list']),
-      events: await run(['events']),
-      probe: await run(['probe', '--read-only', '--json']),
-    };
-    const put = await run(['params', 'put', '/x', 'y']);
+    let results: Record<'status' | 'get' | 'list' | 'events' | 'probe', CliOutcome>;
+    let put: CliOutcome;
+    try {
+      for (const file of files) {
+        if (isRoot) chownSync(join(store, file), 65534, 65534);
+        chmodSync(join(store, file), 0o400);
+      }
+      if (isRoot) chownSync(store, 65534, 65534);
+      chmodSync(store, 0o500);
+      results = {
+        status: await run(['status', '--json']),
+        get: await run(['params', 'get', '/test/app/addr']),
+        list: await run(['params', 'list']),
+        events: await run(['events']),
+        probe: await run(['probe', '--read-only', '--json']),
+      };
+      put = await run(['params', 'put', '/x', 'y']);
+    } finally {
+      // Writable again, whatever happened: a user other than root could not delete it else.
+      chmodSync(store, 0o700);
+      for (const file of files) chmodSync(join(store, file), 0o600);
+    }
 
     for (const [name, result] of Object.entries(results))
       expect(result.code, `${name}: ${result.stderr}`).toBe(0);
@@ -171,13 +182,16 @@ describe('a read-only store', () => {
     const store = await storeWithPassword();
     const isRoot = process.getuid?.() === 0;
     chmodSync(join(store, '..'), 0o755);
-    chmodSync(store, isRoot ? 0o700 : 0o000); // as root: owned by root, read by nobody
-
-    const status = await cliAsUser(
-      ['params', 'list', '--store', store],
-      isRoot ? { uid: 65534, gid: 65534 } : {},
-    );
-    chmodSync(store, 0o700);
+    let status: CliOutcome;
+    try {
+      chmodSync(store, isRoot ? 0o700 : 0o000); // as root: owned by root, read by nobody
+      status = await cliAsUser(
+        ['params', 'list', '--store', store],
+        isRoot ? { uid: 65534, gid: 65534 } : {},
+      );
+    } finally {
+      chmodSync(store, 0o700);
+    }
 
     expect(status.code).toBe(ExitCode.noPermission);
     expect(status.stderr).toContain(`store ${join(store, 'redis-ha.db')} cannot be read`);

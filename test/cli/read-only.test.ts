@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLocalBackend } from '../../functions/adapters/local/local-backend';
+import { withoutSecureValue } from '../support/secrets';
 import {
   Harness,
   inventoryFor,
@@ -19,12 +20,15 @@ import {
 const harness = new Harness();
 afterEach(() => harness.cleanup());
 
-/** Everything the store holds that a probe could change, read through a short-lived backend. */
+/**
+ * Everything the store holds that a probe could change, read through a short-lived backend;
+ * secure values as fingerprints, so that a failing comparison prints no password.
+ */
 async function storeContents(store: string) {
   const backend = openLocalBackend(store);
   try {
     return {
-      parameters: await backend.parameters.list(),
+      parameters: (await backend.parameters.list()).map(withoutSecureValue),
       state: await backend.state.listClusterStates(),
       events: backend.events.list({ limit: 1000 }),
     };

@@ -2,17 +2,36 @@
 // own. It must succeed, show the parameters pointing at the new master with the password
 // masked, and leave no process behind.
 import { describe, expect, it } from 'vitest';
-import { processesMatching } from '../support/processes';
+import { processesInGroup } from '../support/processes';
 import { runCli } from '../support/topology';
 
-// Throws when the processes cannot be listed: "none left" must mean someone looked.
-const redisServers = () => processesMatching('redis-ha-topology-');
+/**
+ * What is still running in the sandbox's process group (its own redis-servers and sentinels,
+ * never those of other test files running at the same time), once what it killed has had up
+ * to `timeoutMs` to go. Throws when the processes cannot be listed: "none left" must mean
+ * someone looked.
+ */
+async function leftBehind(groupId: number, timeoutMs = 10_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pids = processesInGroup(groupId);
+    if (pids.length === 0 || Date.now() > deadline) return pids;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 describe('sandbox', () => {
   it('fails the master over, rotates the password, prints both timelines, then cleans up', async () => {
-    const before = new Set(redisServers());
-
-    const result = await runCli(['sandbox']);
+    const result = await runCli(['sandbox'], { ownProcessGroup: true });
+    const remaining = result.pid === undefined ? [] : await leftBehind(result.pid);
+    // Stop what it left behind before asserting: a failing run must not leak into the next.
+    if (result.pid !== undefined && remaining.length > 0) {
+      try {
+        process.kill(-result.pid, 'SIGKILL');
+      } catch {
+        // Already gone between the listing and the kill: nothing to stop.
+      }
+    }
     const lines = result.stdout.split('\n');
     const newMaster =
       /OK: failover seen and every platform parameter points at the new master (\S+)/.exec(
@@ -51,6 +70,7 @@ describe('sandbox', () => {
       ).toBe(true);
     }
     expect(result.stdout).toContain('OK: rotated with zero downtime');
-    expect(redisServers().filter((pid) => !before.has(pid))).toEqual([]);
+    expect(result.pid).toBeDefined();
+    expect(remaining).toEqual([]);
   });
 });

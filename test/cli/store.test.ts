@@ -16,6 +16,7 @@ import { DATABASE_FILE, KEY_FILE } from '../../functions/adapters/local/local-da
 import { ExitCode } from '../../cli/exit-codes';
 import { cli } from '../support/in-process-cli';
 import { Harness } from '../support/topology';
+import { expectNoSecret } from '../support/secrets';
 
 const harness = new Harness();
 afterAll(() => harness.cleanup());
@@ -161,7 +162,10 @@ describe('paths and keys', () => {
     expect(withoutKey.code).toBe(ExitCode.config);
     expect(otherKey.code).toBe(ExitCode.config);
     expect(otherKey.stderr).toContain('could not be decrypted with the key in REDIS_HA_LOCAL_KEY');
-    for (const r of [put, withoutKey, otherKey]) expect(r.stdout + r.stderr).not.toContain(SECRET);
+    expectNoSecret(
+      [put, withoutKey, otherKey].flatMap((r) => [r.stdout, r.stderr]),
+      { 'stored secret': SECRET },
+    );
   });
 
   it('refuses to put a parameter Parameter Store would refuse, without echoing the name', async () => {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { reconcileCluster, type ReconcileReport } from '../../functions/control/reconcile';
 import { ReasonCode } from '../../functions/core/reason';
 import {
+  LAB_START_MAX_MS,
   PartitionLab,
   partitionSkipReason,
   REDIS_HA,
@@ -19,6 +20,7 @@ import {
   Harness,
   PASSWORD,
   PASSWORD_PARAMETER,
+  UNTIMED_STEPS_MS,
 } from '../support/topology';
 
 if (partitionSkipReason) console.log(`partition tests skipped: ${partitionSkipReason}`);
@@ -72,55 +74,60 @@ function expectUnchanged(report: ReconcileReport, site: Site) {
 }
 
 describe.skipIf(partitionSkipReason !== null)('partitions between network namespaces', () => {
-  it('reports the cut-off old master that still answers as master as a split brain, and moves the parameters once', async () => {
-    const { lab, a, b, c, reconcile, masterChanges, addrParameter } = await setUp();
+  it(
+    'reports the cut-off old master that still answers as master as a split brain, and moves the parameters once',
+    async () => {
+      const { lab, a, b, c, reconcile, masterChanges, addrParameter } = await setUp();
 
-    lab.isolate(a);
-    const promoted = await lab.waitForFailover(a, [b, c]);
-    expect(await lab.roleOf(a)).toBe('master');
-    const split = await reconcile();
-    const again = await reconcile();
+      lab.isolate(a);
+      const promoted = await lab.waitForFailover(a, [b, c]);
+      expect(await lab.roleOf(a)).toBe('master');
+      const split = await reconcile();
+      const again = await reconcile();
 
-    const oldMaster = a.node.address;
-    expect(split.verdict).toMatchObject({
-      status: 'critical',
-      isConfirmed: true,
-      master: { host: promoted.host, port: promoted.node.port },
-    });
-    expect(split.verdict.reasons).toContainEqual(
-      expect.objectContaining({
-        code: ReasonCode.splitBrain,
-        severity: 'critical',
-        target: oldMaster,
-      }),
-    );
-    expect(split.verdict.reasons.filter((r) => r.code === ReasonCode.splitBrain)).toHaveLength(1);
-    expect([...split.parametersWritten].sort()).toEqual(['/test/app/addr', '/test/app/url']);
-    expect(await addrParameter()).toBe(promoted.node.address);
-    expect(again.verdict.reasons).toContainEqual(
-      expect.objectContaining({ code: ReasonCode.splitBrain, target: oldMaster }),
-    );
-    expect(again.parametersWritten).toEqual([]);
-    expect(masterChanges()).toHaveLength(1);
-    expect(masterChanges()[0]?.event.data).toMatchObject({
-      previous: oldMaster,
-      current: promoted.node.address,
-    });
+      const oldMaster = a.node.address;
+      expect(split.verdict).toMatchObject({
+        status: 'critical',
+        isConfirmed: true,
+        master: { host: promoted.host, port: promoted.node.port },
+      });
+      expect(split.verdict.reasons).toContainEqual(
+        expect.objectContaining({
+          code: ReasonCode.splitBrain,
+          severity: 'critical',
+          target: oldMaster,
+        }),
+      );
+      expect(split.verdict.reasons.filter((r) => r.code === ReasonCode.splitBrain)).toHaveLength(1);
+      expect([...split.parametersWritten].sort()).toEqual(['/test/app/addr', '/test/app/url']);
+      expect(await addrParameter()).toBe(promoted.node.address);
+      expect(again.verdict.reasons).toContainEqual(
+        expect.objectContaining({ code: ReasonCode.splitBrain, target: oldMaster }),
+      );
+      expect(again.parametersWritten).toEqual([]);
+      expect(masterChanges()).toHaveLength(1);
+      expect(masterChanges()[0]?.event.data).toMatchObject({
+        previous: oldMaster,
+        current: promoted.node.address,
+      });
 
-    // Healed, the sentinels turn the old master into a replica: the split brain ends, and
-    // nothing moves again.
-    lab.heal();
-    await eventually(
-      async () => (await lab.roleOf(a)) === 'slave',
-      'the old master to be demoted',
-      30_000,
-    );
-    const healed = await reconcile();
-    expect(codesOf(healed)).not.toContain(ReasonCode.splitBrain);
-    expectUnchanged(healed, promoted);
-    expect(masterChanges()).toHaveLength(1);
-    expect(await addrParameter()).toBe(promoted.node.address);
-  });
+      // Healed, the sentinels turn the old master into a replica: the split brain ends, and
+      // nothing moves again.
+      lab.heal();
+      await eventually(
+        async () => (await lab.roleOf(a)) === 'slave',
+        'the old master to be demoted',
+        30_000,
+      );
+      const healed = await reconcile();
+      expect(codesOf(healed)).not.toContain(ReasonCode.splitBrain);
+      expectUnchanged(healed, promoted);
+      expect(masterChanges()).toHaveLength(1);
+      expect(await addrParameter()).toBe(promoted.node.address);
+      // Its waits: the lab, the failover (30 s) and the old master's demotion (30 s).
+    },
+    LAB_START_MAX_MS + 30_000 + 30_000 + UNTIMED_STEPS_MS,
+  );
 
   it('calls a replica site cut off from the other two degraded, naming its sentinel, and changes nothing', async () => {
     const { lab, a, b, c, reconcile, masterChanges, addrParameter } = await setUp();

@@ -9,6 +9,7 @@ import type { RedisGateway } from '../../functions/core/ports';
 import type { SentinelCluster } from '../../functions/core/inventory';
 import { startStallProxy, type StallProxy } from '../support/stall-proxy';
 import {
+  CLUSTER_TIMEOUT_MS,
   clusterFor,
   controlDepsFor,
   eventually,
@@ -101,7 +102,7 @@ describe('probe under sentinel faults', () => {
           code: 'SENTINEL_UNREACHABLE',
           severity: 'degraded',
           target: `127.0.0.1:${hung.port}`,
-          message: `sentinel 127.0.0.1:${hung.port} did not answer: timed out after 500 ms`,
+          message: `sentinel 127.0.0.1:${hung.port} did not answer: timed out after ${CLUSTER_TIMEOUT_MS} ms`,
         },
       ],
     });
@@ -134,7 +135,7 @@ describe('probe under sentinel faults', () => {
           expect.objectContaining({
             code: 'SENTINEL_UNREACHABLE',
             target: `127.0.0.1:${proxy.port}`,
-            message: expect.stringContaining('timed out after 500 ms'),
+            message: expect.stringContaining(`timed out after ${CLUSTER_TIMEOUT_MS} ms`),
           }),
         ]);
       } finally {

@@ -11,6 +11,8 @@ import {
   Harness,
   PASSWORD,
   PASSWORD_PARAMETER,
+  TOPOLOGY_START_MAX_MS,
+  UNTIMED_STEPS_MS,
   type Topology,
 } from '../support/topology';
 
@@ -122,57 +124,62 @@ describe('reason codes from real sentinels', () => {
     );
   });
 
-  it('reports SENTINELS_MISSING when a sentinel was cloned with another sentinel myid, so each knows one other', async () => {
-    const topology = await harness.topology();
-    const { reconcile } = await setUp(topology);
-    const [s1, s2, s3] = topology.sentinels;
-    if (!s1 || !s2 || !s3) throw new Error('topology incomplete');
-    const clonedId = String(await topology.call(s2.port, 'sentinel', 'SENTINEL', 'MYID'));
-    expect((await reconcile()).verdict.status).toBe('ok');
+  it(
+    'reports SENTINELS_MISSING when a sentinel was cloned with another sentinel myid, so each knows one other',
+    async () => {
+      const topology = await harness.topology();
+      const { reconcile } = await setUp(topology);
+      const [s1, s2, s3] = topology.sentinels;
+      if (!s1 || !s2 || !s3) throw new Error('topology incomplete');
+      const clonedId = String(await topology.call(s2.port, 'sentinel', 'SENTINEL', 'MYID'));
+      expect((await reconcile()).verdict.status).toBe('ok');
 
-    await topology.kill(s3);
-    writeFileSync(
-      s3.configFile,
-      readFileSync(s3.configFile, 'utf8').replace(
-        /^sentinel myid \S+$/m,
-        `sentinel myid ${clonedId}`,
-      ),
-      { mode: 0o600 },
-    );
-    await topology.restart(s3);
-    expect(await topology.call(s3.port, 'sentinel', 'SENTINEL', 'MYID')).toBe(clonedId);
-    // Replicas come back with the master's next INFO, which a sentinel asks every 10 s.
-    for (const sentinel of topology.sentinels)
-      await topology.call(sentinel.port, 'sentinel', 'SENTINEL', 'RESET', topology.masterName);
-    await eventually(
-      async () => {
-        for (const sentinel of topology.sentinels) {
-          const fields = await sentinelMaster(topology, sentinel.port);
-          if (fields.get('num-other-sentinels') !== '1' || fields.get('num-slaves') !== '2')
-            return false;
-        }
-        return true;
-      },
-      'each sentinel to rediscover one other sentinel and both replicas',
-      40_000,
-    );
-    const report = await probeUntil(
-      reconcile,
-      (r) => withCode(r, 'SENTINELS_MISSING').length === 3,
-      'SENTINELS_MISSING from every sentinel',
-    );
+      await topology.kill(s3);
+      writeFileSync(
+        s3.configFile,
+        readFileSync(s3.configFile, 'utf8').replace(
+          /^sentinel myid \S+$/m,
+          `sentinel myid ${clonedId}`,
+        ),
+        { mode: 0o600 },
+      );
+      await topology.restart(s3);
+      expect(await topology.call(s3.port, 'sentinel', 'SENTINEL', 'MYID')).toBe(clonedId);
+      // Replicas come back with the master's next INFO, which a sentinel asks every 10 s.
+      for (const sentinel of topology.sentinels)
+        await topology.call(sentinel.port, 'sentinel', 'SENTINEL', 'RESET', topology.masterName);
+      await eventually(
+        async () => {
+          for (const sentinel of topology.sentinels) {
+            const fields = await sentinelMaster(topology, sentinel.port);
+            if (fields.get('num-other-sentinels') !== '1' || fields.get('num-slaves') !== '2')
+              return false;
+          }
+          return true;
+        },
+        'each sentinel to rediscover one other sentinel and both replicas',
+        40_000,
+      );
+      const report = await probeUntil(
+        reconcile,
+        (r) => withCode(r, 'SENTINELS_MISSING').length === 3,
+        'SENTINELS_MISSING from every sentinel',
+      );
 
-    expect(report.verdict).toMatchObject({
-      status: 'degraded',
-      isConfirmed: true,
-      master: { port: topology.nodes[0]?.port },
-    });
-    expect(
-      withCode(report, 'SENTINELS_MISSING')
-        .map((r) => r.target)
-        .sort(),
-    ).toEqual([...topology.sentinelAddresses].sort());
-  });
+      expect(report.verdict).toMatchObject({
+        status: 'degraded',
+        isConfirmed: true,
+        master: { port: topology.nodes[0]?.port },
+      });
+      expect(
+        withCode(report, 'SENTINELS_MISSING')
+          .map((r) => r.target)
+          .sort(),
+      ).toEqual([...topology.sentinelAddresses].sort());
+      // Its waits: the topology, s3's restart (15 s), the rediscovery (40 s), the probes (20 s).
+    },
+    TOPOLOGY_START_MAX_MS + 15_000 + 40_000 + 20_000 + UNTIMED_STEPS_MS,
+  );
 
   it('reports MASTER_UNKNOWN and writes nothing when no sentinel monitors the inventory masterName', async () => {
     const topology = await harness.topology();

@@ -6,6 +6,7 @@ import type { RotationRecord } from '../../functions/core/rotation';
 import { reconcileCluster } from '../../functions/control/reconcile';
 import { restartAll, runnerFor } from '../support/rotation';
 import { acceptsAs } from '../support/rotation-inspect';
+import { expectNoSecret } from '../support/secrets';
 import {
   clusterFor,
   controlDepsFor,
@@ -84,7 +85,7 @@ describe('rotation of a password that other users share', () => {
     }
     const trail =
       JSON.stringify(journal) + JSON.stringify(events) + JSON.stringify(result) + deps.log.text();
-    for (const secret of [PASSWORD, password]) expect(trail).not.toContain(secret);
+    expectNoSecret([trail], { 'old password': PASSWORD, 'new password': password });
   });
 
   it('leaves users with another password alone', async () => {

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileCluster } from '../../functions/control/reconcile';
 import { Watcher } from '../../functions/control/watcher';
+import { expectNoSecret } from '../support/secrets';
 import {
   clusterFor,
   controlDepsFor,
@@ -63,8 +64,7 @@ describe('sentinels that require an ACL user', () => {
       sentinelsAnswering: 3,
     });
     expect(report.verdict.reasons).toEqual([]);
-    expect(everything).not.toContain(SENTINEL_PASSWORD);
-    expect(everything).not.toContain(PASSWORD);
+    expectNoSecret([everything], { 'sentinel password': SENTINEL_PASSWORD, password: PASSWORD });
   });
 
   it('reports AUTH_FAILED for every sentinel when sentinelUsername names another user', async () => {
@@ -79,7 +79,7 @@ describe('sentinels that require an ACL user', () => {
       topology.sentinelAddresses.map((address) => ['AUTH_FAILED', address]),
     );
     expect(report.parametersWritten).toEqual([]);
-    expect(everything).not.toContain(SENTINEL_PASSWORD);
+    expectNoSecret([everything], { 'sentinel password': SENTINEL_PASSWORD });
   });
 
   it('reports AUTH_FAILED when the password is right but no sentinelUsername is given (default user is off)', async () => {
@@ -122,6 +122,6 @@ describe('sentinels that require an ACL user', () => {
     }
 
     expect([...heardFrom].sort()).toEqual([...topology.sentinelAddresses].sort());
-    expect(deps.log.text()).not.toContain(SENTINEL_PASSWORD);
+    expectNoSecret([deps.log.text()], { 'sentinel password': SENTINEL_PASSWORD });
   });
 });

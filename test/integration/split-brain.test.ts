@@ -11,6 +11,8 @@ import {
   Harness,
   PASSWORD,
   PASSWORD_PARAMETER,
+  TOPOLOGY_START_MAX_MS,
+  UNTIMED_STEPS_MS,
   waitForFailover,
   type Topology,
 } from '../support/topology';
@@ -76,77 +78,83 @@ describe('split brain', () => {
     );
   });
 
-  it('names the old master still answering as master after a failover, also once the sentinels forgot it', async () => {
-    const { topology, backend, reconcile } = await setUp();
-    const [old] = topology.nodes;
-    if (!old) throw new Error('topology incomplete');
-    await reconcile();
-    await keepSentinelsFromDemoting(topology, old.port);
+  it(
+    'names the old master still answering as master after a failover, also once the sentinels forgot it',
+    async () => {
+      const { topology, backend, reconcile } = await setUp();
+      const [old] = topology.nodes;
+      if (!old) throw new Error('topology incomplete');
+      await reconcile();
+      await keepSentinelsFromDemoting(topology, old.port);
 
-    // Paused, the old master misses the failover and comes back believing it is the master.
-    topology.signal(old, 'SIGSTOP');
-    let promotedPort: number;
-    try {
-      promotedPort = await waitForFailover(topology, old.port);
-    } finally {
-      topology.signal(old, 'SIGCONT');
-    }
-    const oldTarget = `127.0.0.1:${old.port}`;
-    const hasSplitBrain = (r: Awaited<ReturnType<typeof reconcile>>) =>
-      r.verdict.reasons.some(
-        (reason) => reason.code === 'SPLIT_BRAIN' && reason.target === oldTarget,
+      // Paused, the old master misses the failover and comes back believing it is the master.
+      topology.signal(old, 'SIGSTOP');
+      let promotedPort: number;
+      try {
+        promotedPort = await waitForFailover(topology, old.port);
+      } finally {
+        topology.signal(old, 'SIGCONT');
+      }
+      const oldTarget = `127.0.0.1:${old.port}`;
+      const hasSplitBrain = (r: Awaited<ReturnType<typeof reconcile>>) =>
+        r.verdict.reasons.some(
+          (reason) => reason.code === 'SPLIT_BRAIN' && reason.target === oldTarget,
+        );
+
+      // Read-only: the sentinels list the old master among the replicas.
+      const seen = await eventually(async () => {
+        const r = await reconcile(true);
+        return r.verdict.isConfirmed && hasSplitBrain(r) && r;
+      }, 'SPLIT_BRAIN for the old master');
+      expect(await role(topology, old.port)).toBe('master');
+      expect(seen.verdict).toMatchObject({ status: 'critical', master: { port: promotedPort } });
+
+      // Sentinels reset once the failover is over everywhere (a reset mid-failover would bring
+      // the old master back as the minority's master): then only the state names the old master.
+      await topology.waitFor(async () => {
+        for (const sentinel of topology.sentinels) {
+          const record = (await topology.call(
+            sentinel.port,
+            'sentinel',
+            'SENTINEL',
+            'MASTER',
+            topology.masterName,
+          )) as string[];
+          const field = (name: string) => record[record.indexOf(name) + 1] ?? '';
+          if (field('port') !== String(promotedPort) || field('flags').includes('failover'))
+            return false;
+        }
+        return true;
+      }, 'every sentinel to finish the failover');
+      for (const sentinel of topology.sentinels)
+        await topology.call(sentinel.port, 'sentinel', 'SENTINEL', 'RESET', topology.masterName);
+      await topology.waitFor(async () => {
+        for (const sentinel of topology.sentinels) {
+          const replicas = (await topology.call(
+            sentinel.port,
+            'sentinel',
+            'SENTINEL',
+            'REPLICAS',
+            topology.masterName,
+          )) as string[][];
+          if (replicas.some((r) => r[r.indexOf('port') + 1] === String(old.port))) return false;
+        }
+        return true;
+      }, 'the sentinels to forget the old master');
+      const report = await eventually(async () => {
+        const r = await reconcile();
+        return r.verdict.isConfirmed && r;
+      }, 'a confirmed master after the reset');
+
+      expect(hasSplitBrain(report)).toBe(true);
+      expect(report.verdict.master?.port).toBe(promotedPort);
+      expect(report.events.map((e) => e.type)).toContain('redis-ha.master.changed');
+      expect((await backend.parameters.get('/test/app/addr'))?.value).toBe(
+        `127.0.0.1:${promotedPort}`,
       );
-
-    // Read-only: the sentinels list the old master among the replicas.
-    const seen = await eventually(async () => {
-      const r = await reconcile(true);
-      return r.verdict.isConfirmed && hasSplitBrain(r) && r;
-    }, 'SPLIT_BRAIN for the old master');
-    expect(await role(topology, old.port)).toBe('master');
-    expect(seen.verdict).toMatchObject({ status: 'critical', master: { port: promotedPort } });
-
-    // Sentinels reset once the failover is over everywhere (a reset mid-failover would bring
-    // the old master back as the minority's master): then only the state names the old master.
-    await topology.waitFor(async () => {
-      for (const sentinel of topology.sentinels) {
-        const record = (await topology.call(
-          sentinel.port,
-          'sentinel',
-          'SENTINEL',
-          'MASTER',
-          topology.masterName,
-        )) as string[];
-        const field = (name: string) => record[record.indexOf(name) + 1] ?? '';
-        if (field('port') !== String(promotedPort) || field('flags').includes('failover'))
-          return false;
-      }
-      return true;
-    }, 'every sentinel to finish the failover');
-    for (const sentinel of topology.sentinels)
-      await topology.call(sentinel.port, 'sentinel', 'SENTINEL', 'RESET', topology.masterName);
-    await topology.waitFor(async () => {
-      for (const sentinel of topology.sentinels) {
-        const replicas = (await topology.call(
-          sentinel.port,
-          'sentinel',
-          'SENTINEL',
-          'REPLICAS',
-          topology.masterName,
-        )) as string[][];
-        if (replicas.some((r) => r[r.indexOf('port') + 1] === String(old.port))) return false;
-      }
-      return true;
-    }, 'the sentinels to forget the old master');
-    const report = await eventually(async () => {
-      const r = await reconcile();
-      return r.verdict.isConfirmed && r;
-    }, 'a confirmed master after the reset');
-
-    expect(hasSplitBrain(report)).toBe(true);
-    expect(report.verdict.master?.port).toBe(promotedPort);
-    expect(report.events.map((e) => e.type)).toContain('redis-ha.master.changed');
-    expect((await backend.parameters.get('/test/app/addr'))?.value).toBe(
-      `127.0.0.1:${promotedPort}`,
-    );
-  });
+      // Its waits: the topology, the failover (30 s), the read-only split brain (20 s), the end
+      // of the failover (15 s), the reset (15 s) and the confirmed master after it (20 s).
+    },
+    TOPOLOGY_START_MAX_MS + 30_000 + 20_000 + 15_000 + 15_000 + 20_000 + UNTIMED_STEPS_MS,
+  );
 });

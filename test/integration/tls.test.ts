@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileCluster } from '../../functions/control/reconcile';
 import { Watcher } from '../../functions/control/watcher';
 import { makeCa, makeServerCertificate, type TestServerCertificate } from '../support/certificates';
+import { expectNoSecret } from '../support/secrets';
 import {
   clusterFor,
   controlDepsFor,
@@ -130,7 +131,7 @@ describe('TLS end to end', () => {
     for (const reason of sentinelReasons) expect(reason.message).toMatch(/certificate/i);
     expect(report.parametersWritten).toEqual([]);
     expect(await backend.parameters.get('/test/app/addr')).toBeUndefined();
-    expect(JSON.stringify(report) + deps.log.text()).not.toContain(PASSWORD);
+    expectNoSecret([JSON.stringify(report), deps.log.text()], { password: PASSWORD });
   });
 
   it('refuses a certificate that does not name the configured servername', async () => {
@@ -173,6 +174,6 @@ describe('TLS end to end', () => {
     expect(report).toMatchObject({ status: 'critical', isConfirmed: false });
     expect(report?.reasons.filter((r) => r.code === 'SENTINEL_UNREACHABLE')).toHaveLength(3);
     expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(result.stdout + result.stderr).not.toContain(PASSWORD);
+    expectNoSecret([result.stdout, result.stderr], { password: PASSWORD });
   });
 });

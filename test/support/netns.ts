@@ -12,19 +12,48 @@ const PREFIX = 'rhpart';
 /** nftables table inside each namespace; it goes away with the namespace. */
 const NFT_TABLE = 'redis_ha_partition';
 
-/** Why namespaces cannot be built on this machine, or null when they can. */
+/**
+ * Why this machine may not build namespaces, or null when it may: not Linux, not root, or root
+ * without the right to (a container without CAP_SYS_ADMIN / CAP_NET_ADMIN), found by adding and
+ * deleting one namespace; the reason then carries `ip`'s own error. A missing `ip` or `nft` is
+ * not a reason to skip but a broken setup: `NamespaceNetwork.create` fails on it.
+ */
 export function whyNoNamespaces(): string | null {
   if (process.platform !== 'linux') return 'network namespaces need Linux';
   if (process.getuid?.() !== 0) return 'network namespaces and nftables need root';
-  const tools: [string, string][] = [
-    ['ip', '-V'],
-    ['nft', '--version'],
-  ];
-  for (const [tool, flag] of tools) {
-    const result = spawnSync(tool, [flag]);
-    if (result.error || result.status !== 0) return `\`${tool}\` is not installed`;
+  if (!isInstalled('ip', '-V')) return null; // cannot try without it: create says what is missing
+  // Named like a network's namespace, so that removeStaleNetworks clears it after a crash.
+  const probe = `${PREFIX}${process.pid}-p`;
+  const added = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
+  if (added.error || added.status !== 0) {
+    const why = added.stderr?.trim() || added.error?.message || `exit ${String(added.status)}`;
+    return `root cannot create a network namespace here (\`ip netns add\`: ${why})`;
   }
+  spawnSync('ip', ['netns', 'del', probe], { stdio: 'ignore' });
   return null;
+}
+
+/**
+ * Throws a clear error naming the missing program and its Debian package when `ip` or `nft` is
+ * not installed: on a machine that may build namespaces the partition tests must run, not
+ * skip (.ci/run installs both).
+ */
+export function assertNamespaceTools(): void {
+  const tools: [string, string, string][] = [
+    ['ip', '-V', 'iproute2'],
+    ['nft', '--version', 'nftables'],
+  ];
+  for (const [tool, flag, debianPackage] of tools) {
+    if (!isInstalled(tool, flag))
+      throw new Error(
+        `the partition tests need \`${tool}\`, which is not installed: \`apt-get install -y ${debianPackage}\` (.ci/run installs it)`,
+      );
+  }
+}
+
+function isInstalled(tool: string, versionFlag: string): boolean {
+  const result = spawnSync(tool, [versionFlag], { stdio: 'ignore' });
+  return !result.error && result.status === 0;
 }
 
 export interface Namespace {
@@ -61,6 +90,7 @@ export class NamespaceNetwork {
     if (active) throw new Error('a namespace network already exists in this process');
     if (labels.some((label) => !/^[a-z]$/.test(label)))
       throw new Error(`namespace labels must be single letters: ${labels.join(', ')}`);
+    assertNamespaceTools();
     removeStaleNetworks();
     installExitHook();
     const network = new NamespaceNetwork(freeSubnet(), labels);

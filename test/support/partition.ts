@@ -20,17 +20,19 @@ const SENTINEL_PORT = 26379;
 const SITE_NAMES = ['a', 'b', 'c'] as const;
 export type SiteName = (typeof SITE_NAMES)[number];
 
-/** Why partition tests cannot run on this machine, or null when they can. */
-export const partitionSkipReason: string | null = whyNoNamespaces() ?? whyNoRedisServer();
+/**
+ * The longest `PartitionLab.start` waits before it gives up: 20 s for the data nodes to
+ * answer, 20 s for the replicas to attach, 20 s for the sentinels to answer, 30 s for them to
+ * discover each other. For per-test timeouts, as `TOPOLOGY_START_MAX_MS` (./topology).
+ */
+export const LAB_START_MAX_MS = 90_000;
 
-function whyNoRedisServer(): string | null {
-  try {
-    assertRedisServerInstalled();
-    return null;
-  } catch {
-    return '`redis-server` is not installed';
-  }
-}
+/**
+ * Why partition tests cannot run on this machine (not root, or root may not create network
+ * namespaces), or null when they can. Missing programs are no reason to skip: where the tests
+ * can run, `PartitionLab.start` fails naming the missing `redis-server`, `ip` or `nft`.
+ */
+export const partitionSkipReason: string | null = whyNoNamespaces();
 
 export interface LabProcess {
   readonly role: 'node' | 'sentinel';
@@ -207,8 +209,10 @@ export class PartitionLab {
   }
 
   /**
-   * Waits until the sentinels of `voters` all name the data node of another site than `from`
-   * and that node answers ROLE master; returns that site.
+   * Waits until the sentinels of `voters` all name the data node of another site than `from`,
+   * that node answers ROLE master, and none of them still reports the failover in progress
+   * (while one does, a second master is the failover itself, not a split brain); returns that
+   * site.
    */
   async waitForFailover(from: Site, voters: readonly Site[]): Promise<Site> {
     return eventually(
@@ -217,7 +221,17 @@ export class PartitionLab {
         const [first] = named;
         if (!first || first === from.node.address || named.some((n) => n !== first)) return;
         const site = this.siteOf(first);
-        return (await this.roleOf(site)) === 'master' ? site : undefined;
+        if ((await this.roleOf(site)) !== 'master') return;
+        for (const voter of voters) {
+          const reply = await this.call(
+            voter.sentinel,
+            'SENTINEL',
+            'MASTER',
+            this.masterName,
+          ).catch(() => null);
+          if (!reply || (fieldsOf(reply).flags ?? '').includes('failover')) return;
+        }
+        return site;
       },
       `the sentinels of ${voters.map((s) => s.name).join(', ')} to promote a new master`,
       30_000,

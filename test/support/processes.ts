@@ -1,5 +1,5 @@
-// Lists running processes by command line, for tests that must prove they left none behind.
-// It must never answer "none" when it could not look: that would make such a test pass blind.
+// Lists running processes, for tests that must prove they left none behind. It must never
+// answer "none" when it could not look: that would make such a test pass blind.
 import { spawnSync } from 'node:child_process';
 
 /**
@@ -8,7 +8,23 @@ import { spawnSync } from 'node:child_process';
  * "could not look" for "none running".
  */
 export function processesMatching(pattern: string, pgrep = 'pgrep'): string[] {
-  const result = spawnSync(pgrep, ['-f', pattern], { encoding: 'utf8' });
+  return runPgrep(pgrep, ['-f', pattern]);
+}
+
+/**
+ * Pids of the processes in process group `groupId` (`pgrep -g`). A child started with
+ * `detached: true` leads its own group, and everything it starts stays in it even after the
+ * leader has exited and its orphans were handed to init: unlike "descendants of pid", this
+ * still finds what a finished command left behind, and unlike a command-line match it never
+ * counts processes that other tests, running at the same time, started. Throws when the
+ * processes cannot be listed.
+ */
+export function processesInGroup(groupId: number, pgrep = 'pgrep'): string[] {
+  return runPgrep(pgrep, ['-g', String(groupId)]);
+}
+
+function runPgrep(pgrep: string, args: readonly string[]): string[] {
+  const result = spawnSync(pgrep, args, { encoding: 'utf8' });
   if (result.error) throw new Error(`cannot list processes: ${pgrep}: ${result.error.message}`);
   // pgrep: 0 some matched, 1 none matched, 2 and 3 errors.
   if (result.status === 1) return [];

@@ -3,6 +3,7 @@
 // masterauth, and a snapshot of parameters, journal and event log. Never prints a password.
 import Redis from 'ioredis';
 import type { LocalBackend } from '../../functions/adapters/local/local-backend';
+import { withoutSecureValue } from './secrets';
 import type { Topology } from './topology';
 
 /** `ACL LIST` of every running data node, by port (hashes only, never a clear password). */
@@ -40,12 +41,16 @@ export async function hasMasterauth(
   return reply[1] === password;
 }
 
-/** Everything a rotation could write to the store, as one comparable text. */
+/**
+ * Everything a rotation could write to the store, as one comparable text. Secure values are
+ * fingerprints (sha256 prefixes): any change still shows, but a failing comparison prints no
+ * password.
+ */
 export async function storeSnapshot(backend: LocalBackend): Promise<string> {
   const parameters = await backend.parameters.list('/');
   const history = await Promise.all(parameters.map((p) => backend.parameters.history(p.name)));
   return JSON.stringify({
-    parameters: history,
+    parameters: history.map((versions) => versions.map(withoutSecureValue)),
     journal: await backend.state.readJournal(),
     events: backend.events.list({ limit: 10_000 }),
     rotation: (await backend.state.getRotation('test')) ?? null,

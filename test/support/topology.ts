@@ -20,6 +20,25 @@ import type { ControlDeps } from '../../functions/control/reconcile';
 export { Topology };
 
 export const PASSWORD = 'Test-Pw-9f8e7d6c5b4a3f2e1d0c';
+
+/**
+ * The longest `Topology.start` (cli/topology.ts) waits before it gives up: 15 s for the data
+ * nodes to answer, 15 s for the replicas to attach, 15 s for the sentinels to answer, 30 s for
+ * them to discover each other. A test whose own waits add up past the 60 s default timeout
+ * (vitest.config.ts) sets its timeout to this plus its waits, so that a slow step fails with
+ * its own "timed out waiting for ..." rather than a bare test timeout.
+ */
+export const TOPOLOGY_START_MAX_MS = 75_000;
+
+/**
+ * connectMs and commandMs of every test cluster. 1 s, not less: on a busy 2-core machine a
+ * healthy sentinel may take more than 500 ms to answer, which would add a spurious
+ * SENTINEL_UNREACHABLE to tests that assert an exact list of reasons.
+ */
+export const CLUSTER_TIMEOUT_MS = 1000;
+
+/** Room, in a test's timeout, for the steps that have no deadline of their own (probes, kills). */
+export const UNTIMED_STEPS_MS = 15_000;
 export const PASSWORD_PARAMETER = '/test/redis/password';
 export const PLATFORM_PARAMETERS = {
   '/test/app/addr': '{{host}}:{{port}}',
@@ -75,7 +94,7 @@ export function inventoryFor(
           masterName: topology.masterName,
           passwordParameter: PASSWORD_PARAMETER,
           platformParameters: PLATFORM_PARAMETERS,
-          timeouts: { connectMs: 500, commandMs: 500 },
+          timeouts: { connectMs: CLUSTER_TIMEOUT_MS, commandMs: CLUSTER_TIMEOUT_MS },
           ...(topology.options.username ? { username: topology.options.username } : {}),
           ...overrides,
         },
@@ -173,6 +192,8 @@ export interface CliRun {
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** Pid of the CLI process (by `runCli`); with `ownProcessGroup`, also its process group. */
+  readonly pid?: number | undefined;
 }
 
 // The built CLI through the launcher users run (`npx redis-ha`: bin/redis-ha.mjs), with its
@@ -205,19 +226,28 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
 /** Runs the real CLI (built, `bin/redis-ha.mjs`) as a child process, as a user would. */
 export function runCli(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    input?: string;
+    /**
+     * Start the CLI as the leader of its own process group (group id = its pid), so that a
+     * test can list what it left behind with `processesInGroup`.
+     */
+    ownProcessGroup?: boolean;
+  } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, CLI_ARGS.concat(args), {
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: options.ownProcessGroup ?? false,
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, pid: child.pid }));
     child.stdin.end(options.input ?? '');
   });
 }
