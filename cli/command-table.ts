@@ -2,7 +2,7 @@
 // `redis-ha <command> --help` and the usage errors, so they cannot drift apart.
 // Never lets Node's raw argument-parser messages reach the user.
 import { parseArgs } from 'node:util';
-import { CliError, EXIT_CODE_MEANINGS, ExitCode } from './exit-codes';
+import { CliError, EXIT_CODE_MEANINGS, ExitCode, STORE_EXIT_CODES } from './exit-codes';
 
 interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -79,12 +79,8 @@ export interface CommandSpec {
   readonly exitCodes: readonly (ExitCode | readonly [ExitCode, string])[];
 }
 
-const STORE_CODES = [
-  ExitCode.ioError,
-  ExitCode.tempFail,
-  ExitCode.noPermission,
-  ExitCode.config,
-] as const;
+/** The classes a store fault exits with, each once. */
+const STORE_CODES = [...new Set(Object.values(STORE_EXIT_CODES))];
 const INVENTORY_CODES = [ExitCode.dataError, ExitCode.noInput] as const;
 
 export const COMMANDS: readonly CommandSpec[] = [

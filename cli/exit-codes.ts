@@ -1,6 +1,7 @@
 // Exit codes of the `redis-ha` CLI. Probe-style commands follow the monitoring-plugin
 // convention (0 ok, 1 degraded, 2 critical); errors use sysexits.h numbers, one class each, so
 // a script can tell bad input from a broken store from a bug (70 is for bugs only).
+import { StoreFault } from '../functions/adapters/local/store-error';
 
 export const ExitCode = {
   ok: 0,
@@ -53,3 +54,17 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/** Which exit-code class each store fault belongs to. */
+export const STORE_EXIT_CODES: Readonly<Record<StoreFault, ExitCode>> = {
+  [StoreFault.notADirectory]: ExitCode.ioError,
+  [StoreFault.dataMissing]: ExitCode.ioError,
+  [StoreFault.corrupt]: ExitCode.ioError,
+  [StoreFault.io]: ExitCode.ioError,
+  [StoreFault.unreadable]: ExitCode.noPermission,
+  [StoreFault.notWritable]: ExitCode.noPermission,
+  [StoreFault.busy]: ExitCode.tempFail,
+  [StoreFault.keyInvalid]: ExitCode.config,
+  [StoreFault.keyMissing]: ExitCode.config,
+  [StoreFault.keyWrong]: ExitCode.config,
+};

@@ -4,12 +4,7 @@ import { z } from 'zod';
 import { parseDurationMs } from '../functions/core/duration';
 import { InventorySchema } from '../functions/core/inventory';
 import { RedisHaError } from '../functions/core/errors';
-import {
-  StoreError,
-  StoreFault,
-  sqliteCode,
-  storeErrorFrom,
-} from '../functions/adapters/local/store-error';
+import { StoreError, sqliteCode, storeErrorFrom } from '../functions/adapters/local/store-error';
 import { commandUsage, globalUsage, parseCommandLine } from './command-table';
 import { eventsCommand } from './commands/events';
 import { paramsCommand } from './commands/params';
@@ -19,24 +14,10 @@ import { sandboxCommand } from './commands/sandbox';
 import { statusCommand } from './commands/status';
 import { watchCommand } from './commands/watch';
 import { globalOptions, loadInventory, type Io } from './context';
-import { CliError, ExitCode } from './exit-codes';
+import { CliError, ExitCode, STORE_EXIT_CODES } from './exit-codes';
 
 /** `redis-ha --help`, generated from the command table. */
 export const USAGE = globalUsage();
-
-/** Which exit-code class each store fault belongs to. */
-const STORE_EXIT_CODES: Readonly<Record<StoreFault, ExitCode>> = {
-  [StoreFault.notADirectory]: ExitCode.ioError,
-  [StoreFault.dataMissing]: ExitCode.ioError,
-  [StoreFault.corrupt]: ExitCode.ioError,
-  [StoreFault.io]: ExitCode.ioError,
-  [StoreFault.unreadable]: ExitCode.noPermission,
-  [StoreFault.notWritable]: ExitCode.noPermission,
-  [StoreFault.busy]: ExitCode.tempFail,
-  [StoreFault.keyInvalid]: ExitCode.config,
-  [StoreFault.keyMissing]: ExitCode.config,
-  [StoreFault.keyWrong]: ExitCode.config,
-};
 
 export async function run(
   argv: readonly string[],

@@ -33,11 +33,10 @@ export async function watchCommand(
       if (flags.signal.aborted) resolve();
       flags.signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    await watcher.stop();
-    io.stderr(`stopped watching ${inventory.clusters.length} cluster(s)\n`);
-    return ExitCode.ok;
   } finally {
     await watcher.stop();
     backend.close();
   }
+  io.stderr(`stopped watching ${inventory.clusters.length} cluster(s)\n`);
+  return ExitCode.ok;
 }

@@ -147,7 +147,12 @@ function openReadOnly(directory: string, file: string): DatabaseSync {
     return db;
   } catch (error) {
     const wal = join(directory, `${DATABASE_FILE}-wal`);
-    const isWalEmpty = !existsSync(wal) || statSync(wal).size === 0;
+    let isWalEmpty: boolean;
+    try {
+      isWalEmpty = !existsSync(wal) || statSync(wal).size === 0;
+    } catch (statError) {
+      throw storeErrorFrom(statError, wal, false);
+    }
     const code = (error as { errcode?: number }).errcode ?? 0;
     const isReadOnlyFolder = (code & 0xff) === 8 || (code & 0xff) === 14;
     if (!isWalEmpty || !isReadOnlyFolder) throw storeErrorFrom(error, file, false);
