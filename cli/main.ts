@@ -68,7 +68,7 @@ function isReadingOnly(
 ) {
   if (command === 'probe') return values['read-only'] === true;
   if (command === 'params') return args[0] === 'get' || args[0] === 'list';
-  return ['status', 'events', 'validate', 'schema'].includes(command);
+  return ['status', 'events', 'rotations', 'validate', 'schema'].includes(command);
 }
 
 async function dispatch(

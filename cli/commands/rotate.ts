@@ -17,6 +17,7 @@ import {
   controlDeps,
   loadInventory,
   openBackend,
+  openBackendForReading,
   selectClusters,
   type GlobalOptions,
   type Io,
@@ -153,7 +154,7 @@ export async function rotationsCommand(
   io: Io,
 ): Promise<ExitCode> {
   const clusters = selectClusters(loadInventory(options.inventory), names);
-  const backend = openBackend(options);
+  const backend = openBackendForReading(options, io);
   try {
     const rows = await Promise.all(
       clusters.map(async (c) => ({

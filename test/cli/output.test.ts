@@ -130,7 +130,7 @@ describe('output for scripts', () => {
 });
 
 describe('a read-only store', () => {
-  it('serves status, params get|list, events and probe --read-only, and refuses a put with 77', async () => {
+  it('serves status, params get|list, events, rotations and probe --read-only, and refuses a put with 77', async () => {
     const store = await storeWithPassword();
     expect(
       (await cli(['probe', '-i', inventory, '--store', store, '--log-level', 'silent'])).code,
@@ -143,7 +143,7 @@ describe('a read-only store', () => {
     const files = readdirSync(store);
     const before = files.map((f) => readFileSync(join(store, f)));
     const run = (args: string[]) => cliAsUser([...args, '--store', store, '-i', inventory], user);
-    let results: Record<'status' | 'get' | 'list' | 'events' | 'probe', CliOutcome>;
+    let results: Record<'status' | 'get' | 'list' | 'events' | 'rotations' | 'probe', CliOutcome>;
     let put: CliOutcome;
     try {
       for (const file of files) {
@@ -157,6 +157,7 @@ describe('a read-only store', () => {
         get: await run(['params', 'get', '/test/app/addr']),
         list: await run(['params', 'list']),
         events: await run(['events']),
+        rotations: await run(['rotations', '--json']),
         probe: await run(['probe', '--read-only', '--json']),
       };
       put = await run(['params', 'put', '/x', 'y']);
@@ -169,6 +170,9 @@ describe('a read-only store', () => {
     for (const [name, result] of Object.entries(results))
       expect(result.code, `${name}: ${result.stderr}`).toBe(0);
     expect(JSON.parse(results.status.stdout)).toEqual([expect.objectContaining({ status: 'ok' })]);
+    expect(JSON.parse(results.rotations.stdout)).toEqual([
+      expect.objectContaining({ cluster: 'test', journal: [] }),
+    ]);
     expect(results.get.stdout).toBe(`127.0.0.1:${topology.nodes[0]?.port}\n`);
     expect(JSON.parse(results.probe.stdout)).toEqual([
       expect.objectContaining({ status: 'ok', parametersWritten: [] }),

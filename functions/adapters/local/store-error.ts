@@ -56,7 +56,7 @@ export function storeErrorFrom(error: unknown, path: string, isWriting: boolean)
       ? new StoreError(
           StoreFault.notWritable,
           path,
-          `store ${path} is not writable (${detail}); this command writes to it. Read-only commands (status, events, params get|list, probe --read-only) still work`,
+          `store ${path} is not writable (${detail}); this command writes to it. Read-only commands (status, events, rotations, params get|list, probe --read-only) still work`,
           { cause: error },
         )
       : new StoreError(StoreFault.unreadable, path, `store ${path} cannot be read (${detail})`, {
