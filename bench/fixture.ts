@@ -1,16 +1,16 @@
 // What every benchmark starts from: a real topology on loopback, a local backend in a temp
 // folder holding the password, an inventory for it, and the control plane wired to both.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localControlDeps } from '../cli/context';
-import { Topology, type TopologyOptions } from '../cli/topology';
 import { JsonLogger } from '../functions/adapters/local/json-logger';
 import { openLocalBackend, type LocalBackend } from '../functions/adapters/local/local-backend';
-import { parseInventory, type Inventory, type SentinelCluster } from '../functions/core/inventory';
+import type { Inventory, SentinelCluster } from '../functions/core/inventory';
 import type { ReconcileHooks } from '../functions/control/reconcile';
 import type { RotationDeps } from '../functions/control/rotation-runner';
+import { localControlDeps, localRotationDeps } from '../functions/wiring/local';
+import { clusterEntryFor, inventoryOrThrow } from '../sandbox/inventory';
+import { Topology, type TopologyOptions } from '../sandbox/topology';
 
 export const BENCH_PASSWORD = 'bench-password-not-secret';
 export const PASSWORD_PARAMETER = '/bench/password';
@@ -49,29 +49,24 @@ export async function benchFixture(options: FixtureOptions = {}): Promise<BenchF
   };
   try {
     await backend.parameters.put(PASSWORD_PARAMETER, BENCH_PASSWORD, { isSecure: true });
-    const parsed = parseInventory(
-      JSON.stringify({
-        clusters: Array.from({ length: options.clusters ?? 1 }, (_, i) => ({
+    const inventory = inventoryOrThrow({
+      clusters: Array.from({ length: options.clusters ?? 1 }, (_, i) =>
+        clusterEntryFor(topology, {
           name: `bench-${String(i).padStart(4, '0')}`,
-          sentinels: topology.sentinelAddresses,
-          masterName: topology.masterName,
           passwordParameter: PASSWORD_PARAMETER,
           platformParameters: options.platformParameters?.(i) ?? {},
-        })),
-      }),
-    );
-    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-    const deps: RotationDeps = {
-      ...localControlDeps(backend, {
+        }),
+      ),
+    });
+    const deps: RotationDeps = localRotationDeps(
+      localControlDeps(backend, {
         logger: new JsonLogger(() => undefined, 'silent'),
         source: 'urn:redis-ha:bench',
         ...(options.hooks ? { hooks: options.hooks } : {}),
       }),
-      randomBytes: (size) => randomBytes(size),
-      sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-    };
-    const cluster = parsed.inventory.clusters[0] as SentinelCluster;
-    return { topology, backend, inventory: parsed.inventory, cluster, deps, close };
+    );
+    const cluster = inventory.clusters[0] as SentinelCluster;
+    return { topology, backend, inventory, cluster, deps, close };
   } catch (error) {
     await close();
     throw error;

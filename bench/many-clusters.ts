@@ -2,13 +2,19 @@
 // and reconciled by one process, as `redis-ha probe` does. Targets: <= 10 s and <= 256 MB RSS.
 // Baseline in the same run: the same work for 1 cluster, to show how it scales.
 // Run it as `npm run bench:many`: same Node flags as the CLI (--max-semi-space-size=16).
-import { PROBE_CONCURRENCY } from '../cli/commands/probe';
 import type { SentinelCluster } from '../functions/core/inventory';
-import { mapWithLimit, reconcileCluster } from '../functions/control/reconcile';
+import {
+  DEFAULT_PROBE_CONCURRENCY,
+  mapWithLimit,
+  reconcileCluster,
+} from '../functions/control/reconcile';
 import { benchFixture } from './fixture';
 import { rssSampler } from './stats';
 
 const CLUSTERS = 1000;
+// As `redis-ha probe`: REDIS_HA_PROBE_CONCURRENCY overrides the default.
+const PROBE_CONCURRENCY =
+  Number(process.env.REDIS_HA_PROBE_CONCURRENCY) || DEFAULT_PROBE_CONCURRENCY;
 
 const { inventory, deps, close } = await benchFixture({
   clusters: CLUSTERS,

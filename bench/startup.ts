@@ -6,7 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Topology } from '../cli/topology';
+import { Topology } from '../sandbox/topology';
 import { openLocalBackend } from '../functions/adapters/local/local-backend';
 import { BENCH_PASSWORD, PASSWORD_PARAMETER } from './fixture';
 import { percentile } from './stats';

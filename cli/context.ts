@@ -2,16 +2,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { JsonLogger, type LogLevel } from '../functions/adapters/local/json-logger';
-import {
-  openLocalBackend,
-  systemClock,
-  type LocalBackend,
-} from '../functions/adapters/local/local-backend';
-import { IoredisGateway } from '../functions/adapters/redis/ioredis-gateway';
+import { openLocalBackend, type LocalBackend } from '../functions/adapters/local/local-backend';
 import { parseInventory, type Inventory, type SentinelCluster } from '../functions/core/inventory';
 import type { CloudEvent } from '../functions/core/events';
 import { faultPointsFromEnv } from '../functions/control/fault-points';
 import type { ControlDeps, ReconcileHooks } from '../functions/control/reconcile';
+import { localControlDeps } from '../functions/wiring/local';
 import { CliError, ExitCode } from './exit-codes';
 
 export interface Io {
@@ -153,19 +149,4 @@ export function controlDeps(
     faults: faultPointsFromEnv(io.env),
     ...(hooks ? { hooks } : {}),
   });
-}
-
-/** The control plane wired to the local backend and ioredis: the composition root's one recipe. */
-export function localControlDeps(
-  backend: LocalBackend,
-  options: Pick<ControlDeps, 'logger' | 'source'> & Partial<Pick<ControlDeps, 'faults' | 'hooks'>>,
-): ControlDeps {
-  return {
-    gateway: new IoredisGateway(),
-    parameters: backend.parameters,
-    state: backend.state,
-    events: backend.events,
-    clock: systemClock,
-    ...options,
-  };
 }

@@ -1,8 +1,7 @@
 // The `redis-ha` command line: parses arguments, dispatches to a command, maps errors to exit
 // codes. Testable in-process: `run(argv, io)` returns the exit code instead of exiting.
-import { z } from 'zod';
 import { parseDurationMs } from '../functions/core/duration';
-import { InventorySchema } from '../functions/core/inventory';
+import { inventoryJsonSchema } from '../functions/core/inventory-json-schema';
 import { RedisHaError } from '../functions/core/errors';
 import { StoreError, sqliteCode, storeErrorFrom } from '../functions/adapters/local/store-error';
 import { commandUsage, globalUsage, parseCommandLine } from './command-table';
@@ -184,13 +183,4 @@ async function dispatch(
     default:
       throw new CliError(ExitCode.usage, `unknown command "${command}"`);
   }
-}
-
-/** The JSON Schema editors use to check an inventory (generated from the zod schema). */
-export function inventoryJsonSchema(): Record<string, unknown> {
-  return {
-    $id: 'https://redis-ha.dev/inventory.schema.json',
-    title: 'redis-ha inventory',
-    ...z.toJSONSchema(InventorySchema, { io: 'input', unrepresentable: 'any' }),
-  };
 }

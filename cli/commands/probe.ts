@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { formatEndpoint } from '../../functions/core/endpoint';
 import { ReasonCode, worstStatus, type Status } from '../../functions/core/verdict';
 import {
+  DEFAULT_PROBE_CONCURRENCY,
   mapWithLimit,
   reconcileCluster,
   type ReconcileReport,
@@ -20,8 +21,9 @@ import {
 import { ExitCode } from '../exit-codes';
 import { table } from '../format';
 
-/** Clusters probed at once; each holds up to (sentinels + 1) connections while it runs. */
-export const PROBE_CONCURRENCY = Number(process.env.REDIS_HA_PROBE_CONCURRENCY) || 32;
+/** Clusters probed at once (REDIS_HA_PROBE_CONCURRENCY overrides the default). */
+export const PROBE_CONCURRENCY =
+  Number(process.env.REDIS_HA_PROBE_CONCURRENCY) || DEFAULT_PROBE_CONCURRENCY;
 
 export function exitCodeFor(status: Status): ExitCode {
   return status === 'ok'

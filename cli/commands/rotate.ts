@@ -1,8 +1,6 @@
 // `redis-ha rotate <cluster>`: a zero-downtime password rotation, printed step by step; and
 // `redis-ha rotations [cluster]`: the journal (the audit trail) and state, no secret in either.
-import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError } from '../../functions/core/errors';
 import type { RotationRecord } from '../../functions/core/rotation';
 import { describeSharedUsers, unpersistedWarning } from '../../functions/core/rotation-preflight';
@@ -11,8 +9,8 @@ import {
   RotationLockedError,
   RotationRefusedError,
   RotationRunner,
-  type RotationDeps,
 } from '../../functions/control/rotation-runner';
+import { localRotationDeps } from '../../functions/wiring/local';
 import {
   controlDeps,
   loadInventory,
@@ -28,16 +26,6 @@ import { table } from '../format';
 /** How long a crashed runner's lock outlives it (REDIS_HA_ROTATION_LEASE_MS overrides). */
 export function rotationLeaseMs(env: NodeJS.ProcessEnv): number {
   return Number(env.REDIS_HA_ROTATION_LEASE_MS) || 60_000;
-}
-
-export function rotationDeps(base: ReturnType<typeof controlDeps>): RotationDeps {
-  return {
-    ...base,
-    randomBytes: (size) => randomBytes(size),
-    sleep: async (ms, signal) => {
-      await sleep(ms, undefined, signal ? { signal } : {});
-    },
-  };
 }
 
 export async function rotateCommand(
@@ -74,7 +62,7 @@ export async function rotateCommand(
       onEventPublished: (event) =>
         marks.push(`${(performance.now() - started).toFixed(0).padStart(6)} ms  ${event.type}`),
     });
-    const runner = new RotationRunner(cluster, rotationDeps(base), {
+    const runner = new RotationRunner(cluster, localRotationDeps(base), {
       actor: `cli:${userInfo().username}`,
       isForced: flags.isForced,
       waitForGrace: !flags.noWait,

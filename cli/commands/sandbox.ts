@@ -11,16 +11,17 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { JsonLogger } from '../../functions/adapters/local/json-logger';
 import { openLocalBackend, type LocalBackend } from '../../functions/adapters/local/local-backend';
-import { parseInventory, type SentinelCluster } from '../../functions/core/inventory';
+import type { SentinelCluster } from '../../functions/core/inventory';
 import { RotationRunner } from '../../functions/control/rotation-runner';
 import { EventType, type CloudEvent } from '../../functions/core/events';
 import { reconcileCluster, type ControlDeps } from '../../functions/control/reconcile';
 import { Watcher } from '../../functions/control/watcher';
-import { localControlDeps, type Io } from '../context';
+import { localControlDeps, localRotationDeps } from '../../functions/wiring/local';
+import { type Io } from '../context';
 import { ExitCode } from '../exit-codes';
 import { maskSecrets, table } from '../format';
-import { assertRedisServerInstalled, Topology } from '../topology';
-import { rotationDeps } from './rotate';
+import { clusterEntryFor, inventoryOrThrow } from '../../sandbox/inventory';
+import { assertRedisServerInstalled, Topology } from '../../sandbox/topology';
 
 const FAILOVER_DEADLINE_MS = 30_000;
 const SANDBOX_GRACE_MS = 2000;
@@ -55,22 +56,19 @@ export async function sandboxCommand(flags: { json: boolean }, io: Io): Promise<
     say('starting 1 master + 2 replicas + 3 sentinels on loopback ...\n');
     topology = await Topology.start({ password, masterName: 'sandbox' });
     const inventoryFile = join(workDir, 'redis-ha.yaml');
-    const inventoryText = stringify({
+    const rawInventory = {
       probeIntervalSeconds: 5,
       clusters: [
-        {
+        clusterEntryFor(topology, {
           name: 'sandbox',
-          sentinels: topology.sentinelAddresses,
-          masterName: 'sandbox',
           passwordParameter: '/sandbox/redis/password',
           platformParameters: SANDBOX_PLATFORM_PARAMETERS,
-        },
+        }),
       ],
-    });
-    writeFileSync(inventoryFile, inventoryText);
-    const parsed = parseInventory(inventoryText);
-    if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-    const cluster = parsed.inventory.clusters[0];
+    };
+    const inventory = inventoryOrThrow(rawInventory);
+    writeFileSync(inventoryFile, stringify(rawInventory));
+    const cluster = inventory.clusters[0];
     if (!cluster) throw new Error('sandbox inventory has no cluster');
     await backend.parameters.put(cluster.passwordParameter, password, { isSecure: true });
     say(`inventory: ${inventoryFile}\nsentinels: ${cluster.sentinels.join(', ')}\n`);
@@ -95,7 +93,7 @@ export async function sandboxCommand(flags: { json: boolean }, io: Io): Promise<
         },
       },
     });
-    watcher = new Watcher(parsed.inventory, deps, {
+    watcher = new Watcher(inventory, deps, {
       probeIntervalMs: 5000,
       hooks: {
         onSentinelEvent: (_cluster, sentinel, channel) => {
@@ -226,7 +224,7 @@ async function rotateInSandbox({
   const oldPassword = (await backend.parameters.get(cluster.passwordParameter))?.value ?? '';
   say(`\nrotating the password (grace period ${SANDBOX_GRACE_MS} ms) ...\n`);
   const started = Date.now();
-  const record = await new RotationRunner(cluster, rotationDeps(deps), {
+  const record = await new RotationRunner(cluster, localRotationDeps(deps), {
     actor: 'sandbox',
     waitForGrace: true,
     leaseMs: 60_000,

@@ -5,7 +5,8 @@
 // grace period has ended.
 import { runDueRotations } from '../../functions/control/rotation-schedule';
 import { Watcher } from '../../functions/control/watcher';
-import { rotationDeps, rotationLeaseMs } from './rotate';
+import { localRotationDeps } from '../../functions/wiring/local';
+import { rotationLeaseMs } from './rotate';
 import { describeEvent } from './events';
 import { controlDeps, loadInventory, openBackend, type GlobalOptions, type Io } from '../context';
 import { ExitCode } from '../exit-codes';
@@ -18,7 +19,7 @@ export async function watchCommand(
   const inventory = loadInventory(options.inventory);
   const backend = openBackend(options, (event) => io.stdout(`${describeEvent(event)}\n`));
   const deps = controlDeps(backend, options, io);
-  const rotations = rotationDeps(deps);
+  const rotations = localRotationDeps(deps);
   const leaseMs = rotationLeaseMs(io.env);
   const watcher = new Watcher(inventory, deps, {
     probeIntervalMs: flags.intervalMs ?? inventory.probeIntervalSeconds * 1000,

@@ -126,6 +126,9 @@ function report(
   };
 }
 
+/** Clusters probed at once by default; each holds up to (sentinels + 1) connections while it runs. */
+export const DEFAULT_PROBE_CONCURRENCY = 32;
+
 /** Runs `work` over `items` with at most `limit` in flight, keeping input order in the result. */
 export async function mapWithLimit<T, R>(
   items: readonly T[],

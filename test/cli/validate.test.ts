@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { inventoryJsonSchema } from '../../cli/main';
+import { inventoryJsonSchema } from '../../functions/core/inventory-json-schema';
 import { ExitCode } from '../../cli/exit-codes';
 import { cli } from '../support/in-process-cli';
 import { Harness } from '../support/topology';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { inventoryJsonSchema } from '../../cli/main';
+import { inventoryJsonSchema } from '../../functions/core/inventory-json-schema';
 import { mapAddress, parseInventory } from '../../functions/core/inventory';
 
 const cluster = (overrides: Record<string, unknown> = {}) => ({

@@ -11,7 +11,7 @@ import {
   killAndWait,
   spawnTracked,
   type TopologyOptions,
-} from '../../cli/topology';
+} from '../../sandbox/topology';
 import { NamespaceNetwork, ROOT, whyNoNamespaces, type Namespace } from './netns';
 import { eventually, PASSWORD } from './topology';
 

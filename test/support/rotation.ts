@@ -1,6 +1,5 @@
 // Rotation helpers for the integration tests: wiring a runner to the harness's backend and
 // checking, against the real processes, which password each node and sentinel accepts.
-import { randomBytes } from 'node:crypto';
 import type { LocalBackend } from '../../functions/adapters/local/local-backend';
 import type { SentinelCluster } from '../../functions/core/inventory';
 import type { ControlDeps } from '../../functions/control/reconcile';
@@ -9,6 +8,7 @@ import {
   type RotationDeps,
   type RotationOptions,
 } from '../../functions/control/rotation-runner';
+import { localRotationDeps } from '../../functions/wiring/local';
 import { controlDepsFor, type Topology } from './topology';
 
 export function runnerFor(
@@ -18,10 +18,8 @@ export function runnerFor(
   overrides: Partial<ControlDeps> & Partial<Pick<RotationDeps, 'sleep'>> = {},
 ) {
   const deps = {
-    ...controlDepsFor(backend, overrides),
-    randomBytes: (size: number) => randomBytes(size),
-    sleep:
-      overrides.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+    ...localRotationDeps(controlDepsFor(backend, overrides)),
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   };
   return {
     deps,

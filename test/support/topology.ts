@@ -6,23 +6,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { localControlDeps } from '../../cli/context';
-import { Topology, type TopologyOptions } from '../../cli/topology';
 import { JsonLogger } from '../../functions/adapters/local/json-logger';
 import { openLocalBackend, type LocalBackend } from '../../functions/adapters/local/local-backend';
-import {
-  parseInventory,
-  type Inventory,
-  type SentinelCluster,
-} from '../../functions/core/inventory';
+import type { Inventory, SentinelCluster } from '../../functions/core/inventory';
 import type { ControlDeps } from '../../functions/control/reconcile';
+import { localControlDeps } from '../../functions/wiring/local';
+import { clusterEntryFor, inventoryOrThrow, type TopologyLike } from '../../sandbox/inventory';
+import { Topology, type TopologyOptions } from '../../sandbox/topology';
 
-export { Topology };
+export { Topology, type TopologyLike };
 
 export const PASSWORD = 'Test-Pw-9f8e7d6c5b4a3f2e1d0c';
 
 /**
- * The longest `Topology.start` (cli/topology.ts) waits before it gives up: 15 s for the data
+ * The longest `Topology.start` (sandbox/topology.ts) waits before it gives up: 15 s for the data
  * nodes to answer, 15 s for the replicas to attach, 15 s for the sentinels to answer, 30 s for
  * them to discover each other. A test whose own waits add up past the 60 s default timeout
  * (vitest.config.ts) sets its timeout to this plus its waits, so that a slow step fails with
@@ -77,32 +74,24 @@ export class Harness {
   }
 }
 
-/** What `inventoryFor` needs of a topology: the loopback one or the namespaced one. */
-export type TopologyLike = Pick<Topology, 'sentinelAddresses' | 'masterName' | 'options'>;
-
 export function inventoryFor(
   topology: TopologyLike,
   overrides: Record<string, unknown> = {},
   name = 'test',
 ): Inventory {
-  const result = parseInventory(
-    JSON.stringify({
-      clusters: [
-        {
-          name,
-          sentinels: topology.sentinelAddresses,
-          masterName: topology.masterName,
-          passwordParameter: PASSWORD_PARAMETER,
-          platformParameters: PLATFORM_PARAMETERS,
+  return inventoryOrThrow({
+    clusters: [
+      clusterEntryFor(topology, {
+        name,
+        passwordParameter: PASSWORD_PARAMETER,
+        platformParameters: PLATFORM_PARAMETERS,
+        overrides: {
           timeouts: { connectMs: CLUSTER_TIMEOUT_MS, commandMs: CLUSTER_TIMEOUT_MS },
-          ...(topology.options.username ? { username: topology.options.username } : {}),
           ...overrides,
         },
-      ],
-    }),
-  );
-  if (!result.ok) throw new Error(result.errors.join('\n'));
-  return result.inventory;
+      }),
+    ],
+  });
 }
 
 export function clusterFor(

@@ -1,6 +1,7 @@
 // Starts a real Redis topology on free loopback ports: one master, replicas and sentinels, each
 // a `redis-server` process with its own config file (0600: it holds the password). Used by the
-// sandbox and by every integration test. Always cleans up, even when the caller crashes.
+// demo (`redis-ha sandbox`), every integration test and the benchmarks. Always cleans up, even when
+// the caller crashes.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
