@@ -1,7 +1,6 @@
 // One probe of one sentinel cluster: every configured sentinel in parallel, then the master
 // most of them name, then the verdict. Reads passwords from the parameter store; returns
 // them to the caller only inside `credentials`, never in the report.
-import { readFileSync } from 'node:fs';
 import { mapAddress, sentinelEndpoints, type SentinelCluster } from '../core/inventory';
 import { formatEndpoint, sameEndpoint, type Endpoint } from '../core/endpoint';
 import type { MissingPassword, Observation } from '../core/observation';
@@ -53,19 +52,12 @@ export async function loadCredentials(
   };
 }
 
-const caCache = new Map<string, string>();
-
 function tlsOptions(cluster: SentinelCluster): ConnectionOptions['tls'] {
   const tls = cluster.tls;
   if (!tls?.enabled) return undefined;
-  let ca: string | undefined;
-  if (tls.caFile) {
-    ca = caCache.get(tls.caFile) ?? readFileSync(tls.caFile, 'utf8');
-    caCache.set(tls.caFile, ca);
-  }
   return {
     rejectUnauthorized: tls.rejectUnauthorized,
-    ...(ca ? { ca } : {}),
+    ...(tls.caFile ? { caFile: tls.caFile } : {}),
     ...(tls.servername ? { servername: tls.servername } : {}),
   };
 }

@@ -72,7 +72,8 @@ export interface ConnectionOptions {
   readonly username?: string;
   readonly password?: string;
   readonly tls?: {
-    readonly ca?: string;
+    /** PEM file of the CA to trust; read by the gateway (I/O stays out of control). */
+    readonly caFile?: string;
     readonly servername?: string;
     readonly rejectUnauthorized: boolean;
   };

@@ -1,6 +1,7 @@
 // RedisGateway over ioredis. Probe connections follow ioredis's SentinelConnector habits: no
 // retry strategy, no ready check, explicit connect and command timeouts, an `error` listener so
 // a dead node never crashes the process, and disconnect() in finally. Never logs a password.
+import { readFileSync } from 'node:fs';
 import Redis, { type RedisOptions } from 'ioredis';
 import { GatewayError, redact } from '../../core/errors';
 import type { Endpoint } from '../../core/endpoint';
@@ -193,8 +194,18 @@ function baseOptions(endpoint: Endpoint, options: ConnectionOptions): RedisOptio
     enableReadyCheck: false,
     maxRetriesPerRequest: 0,
     enableAutoPipelining: false,
-    ...(options.tls ? { tls: { ...options.tls } } : {}),
+    ...(options.tls ? { tls: tlsOptions(options.tls) } : {}),
   };
+}
+
+// The CA file is read once per process: every probe of a TLS cluster dials several nodes.
+const caCache = new Map<string, string>();
+
+function tlsOptions({ caFile, ...tls }: NonNullable<ConnectionOptions['tls']>) {
+  if (!caFile) return tls;
+  const ca = caCache.get(caFile) ?? readFileSync(caFile, 'utf8');
+  caCache.set(caFile, ca);
+  return { ...tls, ca };
 }
 
 function credentials(options: ConnectionOptions): RedisOptions {
