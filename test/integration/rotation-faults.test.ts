@@ -6,11 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalBackend, type LocalBackend } from '../../functions/adapters/local/local-backend';
 import type { RotationRecord } from '../../functions/core/rotation';
 import { runDueRotations } from '../../functions/control/rotation-schedule';
-import { reconcileCluster } from '../../functions/control/reconcile';
 import { accepts, runnerFor } from '../support/rotation';
 import {
   clusterFor,
-  controlDepsFor,
   eventually,
   Harness,
   inventoryFor,
@@ -160,10 +158,7 @@ describe('rotation faults', () => {
 
   it('rolls back when a node is unreachable at step 3: the old password stays the only one', async () => {
     const own = await harness.topology();
-    const ownBackend = harness.backend();
-    await ownBackend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
-    const cluster = clusterFor(own);
-    await reconcileCluster(cluster, controlDepsFor(ownBackend));
+    const { backend: ownBackend, cluster } = await harness.primed(own);
     const replica = own.nodes[2];
     if (!replica) throw new Error('no replica');
     await own.kill(replica);

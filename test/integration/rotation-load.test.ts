@@ -2,17 +2,9 @@
 // parameter's current value, and redis-benchmark with the old password until step 6, then the
 // new one.
 import { afterEach, describe, expect, it } from 'vitest';
-import { reconcileCluster } from '../../functions/control/reconcile';
 import { ClientLoad } from '../support/client-load';
 import { runnerFor } from '../support/rotation';
-import {
-  clusterFor,
-  controlDepsFor,
-  eventually,
-  Harness,
-  PASSWORD,
-  PASSWORD_PARAMETER,
-} from '../support/topology';
+import { eventually, Harness, PASSWORD, PASSWORD_PARAMETER } from '../support/topology';
 
 const harness = new Harness();
 afterEach(() => harness.cleanup());
@@ -23,10 +15,7 @@ describe('rotation under client load', () => {
     ['an ACL user', { username: 'app' }],
   ])('fails no client command with %s', async (_name, topologyOptions) => {
     const topology = await harness.topology(topologyOptions);
-    const backend = harness.backend();
-    await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
-    const cluster = clusterFor(topology);
-    await reconcileCluster(cluster, controlDepsFor(backend));
+    const { backend, cluster } = await harness.primed(topology);
     const port = topology.nodes[0]?.port as number;
     const load = new ClientLoad(
       {

@@ -135,10 +135,7 @@ describe('rollback when persisting fails', () => {
 
   it('puts the old password back in memory on every node even where the config cannot be rewritten, and records what was not persisted', async () => {
     const topology = await harness.topology();
-    const backend = harness.backend();
-    await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
-    const cluster = clusterFor(topology);
-    await reconcileCluster(cluster, controlDepsFor(backend));
+    const { backend, cluster } = await harness.primed(topology);
     const broken = topology.nodes[1];
     if (!broken) throw new Error('no replica');
     // A directory where the config file was: CONFIG REWRITE fails ("Is a directory").

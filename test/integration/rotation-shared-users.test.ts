@@ -3,17 +3,10 @@
 // the same window and refused at step 7, and a restart from the rewritten config keeps it so.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RotationRecord } from '../../functions/core/rotation';
-import { reconcileCluster } from '../../functions/control/reconcile';
 import { restartAll, runnerFor } from '../support/rotation';
 import { acceptsAs } from '../support/rotation-inspect';
 import { expectNoSecret } from '../support/secrets';
-import {
-  clusterFor,
-  controlDepsFor,
-  Harness,
-  PASSWORD,
-  PASSWORD_PARAMETER,
-} from '../support/topology';
+import { Harness, PASSWORD, PASSWORD_PARAMETER } from '../support/topology';
 
 const harness = new Harness();
 afterEach(() => harness.cleanup());
@@ -37,10 +30,7 @@ describe('rotation of a password that other users share', () => {
       );
       await topology.call(node.port, 'node', 'CONFIG', 'REWRITE');
     }
-    const backend = harness.backend();
-    await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
-    const cluster = clusterFor(topology);
-    await reconcileCluster(cluster, controlDepsFor(backend));
+    const { backend, cluster } = await harness.primed(topology);
     const { runner, deps } = runnerFor(cluster, backend, { gracePeriodMs: 300 });
     const nodes = topology.nodes.map((n) => `127.0.0.1:${n.port}`);
 
@@ -101,10 +91,7 @@ describe('rotation of a password that other users share', () => {
         '>Ops-Pw-0a1b2c3d4e5f6a7b',
         '+@all',
       );
-    const backend = harness.backend();
-    await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
-    const cluster = clusterFor(topology);
-    await reconcileCluster(cluster, controlDepsFor(backend));
+    const { backend, cluster } = await harness.primed(topology);
     const { runner } = runnerFor(cluster, backend, { gracePeriodMs: 300 });
 
     const result = await runner.run();

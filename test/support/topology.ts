@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { JsonLogger } from '../../functions/adapters/local/json-logger';
 import { openLocalBackend, type LocalBackend } from '../../functions/adapters/local/local-backend';
 import type { Inventory, SentinelCluster } from '../../functions/core/inventory';
-import type { ControlDeps } from '../../functions/control/reconcile';
+import { reconcileCluster, type ControlDeps } from '../../functions/control/reconcile';
 import { localControlDeps } from '../../functions/wiring/local';
 import { clusterEntryFor, inventoryOrThrow, type TopologyLike } from '../../sandbox/inventory';
 import { Topology, type TopologyOptions } from '../../sandbox/topology';
@@ -65,6 +65,21 @@ export class Harness {
     const backend = openLocalBackend(join(dir, 'store'));
     this.backends.push(backend);
     return backend;
+  }
+
+  /**
+   * A local backend holding the test password, the topology's cluster, and its first probe
+   * committed (the master confirmed): the starting point of most rotation tests.
+   */
+  async primed(
+    topology: Topology,
+    overrides: Record<string, unknown> = {},
+  ): Promise<{ backend: LocalBackend; cluster: SentinelCluster }> {
+    const backend = this.backend();
+    await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
+    const cluster = clusterFor(topology, overrides);
+    await reconcileCluster(cluster, controlDepsFor(backend));
+    return { backend, cluster };
   }
 
   async cleanup(): Promise<void> {
