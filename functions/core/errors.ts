@@ -28,3 +28,14 @@ export class GatewayError extends RedisHaError {
     super(`REDIS_${failure.toUpperCase().replace('-', '_')}`, message, options);
   }
 }
+
+/**
+ * A conditional write lost a race: another run committed first (state revision, rotation phase).
+ * Nothing was written; the caller re-reads and decides again, or leaves it to the next run.
+ */
+export class StateConflictError extends RedisHaError {
+  constructor(message: string) {
+    super('STATE_CONFLICT', message);
+    this.name = 'StateConflictError';
+  }
+}

@@ -4,6 +4,7 @@ import type { ClusterState } from './cluster-state';
 import type { Endpoint } from './endpoint';
 import type { CloudEvent } from './events';
 import type { NodeAnswer, SentinelAnswer } from './observation';
+import type { RotationPhase, RotationRecord } from './rotation';
 
 export interface StoredParameter {
   readonly name: string;
@@ -20,7 +21,12 @@ export interface ParameterStore {
   getMany(names: readonly string[]): Promise<Map<string, StoredParameter>>;
   /** Writes a new version (overwrite). Returns the version written. */
   put(name: string, value: string, options: { readonly isSecure: boolean }): Promise<number>;
-  list(prefix?: string): Promise<StoredParameter[]>;
+  /**
+   * Parameters under a hierarchy path, as SSM GetParametersByPath: `path` starts with `/`;
+   * `/a` lists `/a/b` (and `/a/b/c` only when `recursive`), never `/ab` or `/a` itself.
+   * Sorted by name. `/` with `recursive` lists every parameter.
+   */
+  list(path: string, options: { readonly recursive: boolean }): Promise<StoredParameter[]>;
   /** Every stored version, oldest first (SSM GetParameterHistory). */
   history(name: string): Promise<StoredParameter[]>;
   /** Removes every version; a missing parameter is not an error. */
@@ -33,12 +39,29 @@ export interface EventBus {
   publish(event: CloudEvent): Promise<void>;
 }
 
-/** A lease on one cluster's rotation: a second caller is refused until release or expiry. */
+/**
+ * A lease on one cluster's rotation. The owner is the rotation's id, so every step of that
+ * rotation (a fresh Lambda, a resumed process) can hold it; `holder` is who runs it right now
+ * (`host:pid:uuid` locally, the execution name in Step Functions), for messages and for telling a
+ * crashed local runner from a live one.
+ */
 export interface Lock {
   readonly cluster: string;
+  /** The rotation id. */
   readonly owner: string;
+  readonly holder: string;
   readonly expiresAt: string;
 }
+
+/** Who asks for a rotation lock. */
+export interface LockClaim {
+  /** The rotation id. */
+  readonly owner: string;
+  readonly holder: string;
+}
+
+/** What `claimEvent` found: publish it, someone already did, or someone is doing it now. */
+export type EventClaim = 'claimed' | 'published' | 'busy';
 
 /** One audit-trail line of a rotation; never holds a secret. */
 export interface JournalEntry {
@@ -51,20 +74,53 @@ export interface JournalEntry {
   readonly detail: string;
 }
 
-/** Durable per-cluster state, locks and the rotation journal: DynamoDB or local SQLite. */
+/**
+ * Durable per-cluster state, event claims, rotation records, locks and the rotation journal:
+ * DynamoDB or local SQLite. Every write that two runs could race on is conditional (one item,
+ * no transactions) and a lost race is a `StateConflictError`, never a silent overwrite.
+ */
 export interface StateStore {
   getClusterState(cluster: string): Promise<ClusterState | undefined>;
-  putClusterState(state: ClusterState): Promise<void>;
+  /**
+   * Commits `state` only if the stored revision is still `expectedRevision` (`null`: nothing is
+   * stored yet); else throws `StateConflictError` and writes nothing.
+   */
+  putClusterState(state: ClusterState, expectedRevision: number | null): Promise<void>;
   listClusterStates(): Promise<ClusterState[]>;
-  /** Conditional acquire: true when taken (free, expired, or already ours). */
-  acquireLock(cluster: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
+
+  /**
+   * Claims the right to publish event `id` (conditional write). `claimed`: publish it, then call
+   * `markEventPublished`. `published`: done before, skip it. `busy`: another run claimed it less
+   * than `leaseMs` ago; skip it (if that run dies, its claim expires and a later run publishes:
+   * at least once across crashes, once in normal operation).
+   */
+  claimEvent(id: string, claimant: string, leaseMs: number, now: Date): Promise<EventClaim>;
+  markEventPublished(id: string, claimant: string, now: Date): Promise<void>;
+
+  /**
+   * Conditional acquire: true when taken because it was free, expired, or already held by the
+   * same owner and holder; false otherwise (nothing written). Renews the lease when held.
+   */
+  acquireLock(cluster: string, claim: LockClaim, leaseMs: number, now: Date): Promise<boolean>;
   getLock(cluster: string): Promise<Lock | undefined>;
-  releaseLock(cluster: string, owner: string): Promise<void>;
-  /** The current record of a cluster's rotation, as the rotation module defines it. */
-  getRotation(cluster: string): Promise<Record<string, unknown> | undefined>;
-  putRotation(cluster: string, record: Record<string, unknown>): Promise<void>;
+  /** Releases only if `owner` (and `holder`, when given) still hold it; else does nothing. */
+  releaseLock(cluster: string, owner: string, holder?: string): Promise<void>;
+
+  /** The cluster's latest rotation record (validated), or that of `rotationId`. */
+  getRotation(cluster: string, rotationId?: string): Promise<RotationRecord | undefined>;
+  /**
+   * Writes `record` as the cluster's latest rotation only if the stored latest one is the same
+   * rotation in phase `expectedPhase` (`null`: the latest is absent or terminal, so a new
+   * rotation may begin); else throws `StateConflictError`. Earlier rotations stay readable by
+   * id.
+   */
+  putRotation(record: RotationRecord, expectedPhase: RotationPhase | null): Promise<void>;
   appendJournal(entry: JournalEntry): Promise<void>;
-  readJournal(cluster?: string, limit?: number): Promise<JournalEntry[]>;
+  /** Oldest first; the last `limit` entries of the cluster (or every cluster), or of a rotation. */
+  readJournal(
+    filter?: { readonly cluster?: string; readonly rotationId?: string },
+    limit?: number,
+  ): Promise<JournalEntry[]>;
 }
 
 /** How to reach one sentinel or data node. */
@@ -101,13 +157,22 @@ export interface RedisGateway {
     endpoint: Endpoint,
     options: ConnectionOptions,
     masterName: string,
+    signal?: AbortSignal,
   ): Promise<SentinelAnswer>;
-  queryRole(endpoint: Endpoint, options: ConnectionOptions): Promise<NodeAnswer>;
-  /** Runs commands in order on one connection; rejects with a GatewayError on failure. */
+  queryRole(
+    endpoint: Endpoint,
+    options: ConnectionOptions,
+    signal?: AbortSignal,
+  ): Promise<NodeAnswer>;
+  /**
+   * Runs commands in order on one connection; rejects with a GatewayError on failure. An
+   * aborted `signal` closes the connection and rejects with a GatewayError ('timeout').
+   */
   run(
     endpoint: Endpoint,
     options: ConnectionOptions,
     commands: readonly (readonly string[])[],
+    signal?: AbortSignal,
   ): Promise<unknown[]>;
   subscribe(
     endpoint: Endpoint,
