@@ -61,7 +61,7 @@ export async function paramsCommand(
         return ExitCode.ok;
       }
       case 'list': {
-        const parameters = await backend.parameters.list(name ?? '');
+        const parameters = await backend.parameters.list(name ?? '/', { recursive: true });
         if (flags.json) {
           io.stdout(
             `${JSON.stringify(

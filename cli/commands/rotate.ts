@@ -96,7 +96,7 @@ export async function rotateCommand(
         throw new CliError(ExitCode.critical, error.message);
       throw error;
     }
-    const journal = await backend.state.readJournal(cluster.name);
+    const journal = await backend.state.readJournal({ rotationId: record.rotationId });
     const steps = journal.filter((j) => j.rotationId === record.rotationId);
     if (flags.json) {
       io.stdout(`${JSON.stringify({ record, journal: steps }, null, 2)}\n`);
@@ -149,7 +149,7 @@ export async function rotationsCommand(
         cluster: c.name,
         record: (await backend.state.getRotation(c.name)) as RotationRecord | undefined,
         lock: await backend.state.getLock(c.name),
-        journal: await backend.state.readJournal(c.name, 200),
+        journal: await backend.state.readJournal({ cluster: c.name }, 200),
       })),
     );
     if (flags.json) {

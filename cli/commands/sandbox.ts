@@ -137,7 +137,7 @@ export async function sandboxCommand(flags: { json: boolean }, io: Io): Promise<
       ),
     );
     const newMasterPort = await topology.currentMasterPort();
-    const parameters = await backend.parameters.list('/sandbox/');
+    const parameters = await backend.parameters.list('/sandbox', { recursive: true });
     say(`\nplatform parameters now (password masked):\n`);
     say(
       table(
@@ -232,7 +232,7 @@ async function rotateInSandbox({
   }).run();
   const newPassword = (await backend.parameters.get(cluster.passwordParameter))?.value ?? '';
   secrets.push(newPassword);
-  const journal = (await backend.state.readJournal(cluster.name)).filter(
+  const journal = (await backend.state.readJournal({ rotationId: record.rotationId })).filter(
     (j) => j.rotationId === record.rotationId,
   );
   say('rotation timeline (ms after the start):\n');

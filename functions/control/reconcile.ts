@@ -107,7 +107,10 @@ export async function reconcileCluster(
   faults('reconcile:after-parameters');
 
   if (transition.isChanged || digest !== (previous?.parametersDigest ?? null) || !previous) {
-    await deps.state.putClusterState({ ...transition.next, parametersDigest: digest });
+    await deps.state.putClusterState(
+      { ...transition.next, parametersDigest: digest },
+      previous?.revision ?? null,
+    );
   }
   return report(probe, transition.events, parametersWritten);
 }

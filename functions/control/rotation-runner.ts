@@ -73,7 +73,8 @@ export interface RotationOptions {
 }
 
 export class RotationRunner {
-  private readonly owner = lockOwnerId();
+  /** Who runs rotations here (`host:pid:uuid`); the lock's owner is the rotation id. */
+  private readonly holder = lockOwnerId();
   private readonly faults;
   private readonly steps: RotationSteps;
 
@@ -90,10 +91,12 @@ export class RotationRunner {
   async run(): Promise<RotationRecord> {
     const existing = await this.current();
     if (existing && !isTerminal(existing.phase)) return this.resume(existing);
-    if (!(await this.lockOrTakeOver(this.options.leaseMs))) throw await this.lockedError();
+    const rotationId = randomUUID();
+    if (!(await this.lockOrTakeOver(rotationId, this.options.leaseMs)))
+      throw await this.lockedError();
     const now = this.deps.clock.now();
     let record: RotationRecord = {
-      rotationId: randomUUID(),
+      rotationId,
       cluster: this.cluster.name,
       phase: 'started',
       actor: this.options.actor,
@@ -129,10 +132,10 @@ export class RotationRunner {
         unpersistedNodes: unpersisted,
       };
     } catch (error) {
-      await this.deps.state.releaseLock(this.cluster.name, this.owner);
+      await this.deps.state.releaseLock(this.cluster.name, rotationId, this.holder);
       throw error;
     }
-    await this.save(record);
+    await this.save(record, null);
     await this.journal(record, 'started', 'done', this.startedDetail(record));
     await this.publish(record, EventType.rotationStarted, {
       nodes: record.nodes,
@@ -152,7 +155,7 @@ export class RotationRunner {
       if (holder || !this.options.waitForGrace)
         throw new RotationInGraceError(this.cluster.name, record, now, holder);
     }
-    const takenFrom = await this.lockOrTakeOver(this.options.leaseMs);
+    const takenFrom = await this.lockOrTakeOver(record.rotationId, this.options.leaseMs);
     if (!takenFrom) throw await this.lockedError();
     if (isInGrace) {
       this.options.onNotice?.(
@@ -173,17 +176,17 @@ export class RotationRunner {
     const seen = await this.current();
     if (!seen || isTerminal(seen.phase)) return { record: seen, wasInFlight: false };
     if (isPublished(seen.phase)) throw new RotationAbortRefusedError(this.cluster.name, seen);
-    const takenFrom = await this.lockOrTakeOver(this.options.leaseMs);
+    const takenFrom = await this.lockOrTakeOver(seen.rotationId, this.options.leaseMs);
     if (!takenFrom) throw await this.lockedError();
     // The runner may have moved on (even past publishing) before it let the lock go: decide on
     // the record as it is now that nobody else can change it.
     const record = await this.current();
     if (!record || isTerminal(record.phase)) {
-      await this.deps.state.releaseLock(this.cluster.name, this.owner);
+      await this.deps.state.releaseLock(this.cluster.name, seen.rotationId, this.holder);
       return { record, wasInFlight: false };
     }
     if (isPublished(record.phase)) {
-      await this.deps.state.releaseLock(this.cluster.name, this.owner);
+      await this.deps.state.releaseLock(this.cluster.name, seen.rotationId, this.holder);
       throw new RotationAbortRefusedError(this.cluster.name, record);
     }
     const reason = `aborted by ${this.options.actor}`;
@@ -200,7 +203,7 @@ export class RotationRunner {
     const rollingBack =
       record.phase === 'rolling-back'
         ? record
-        : await this.save({ ...record, phase: 'rolling-back', error });
+        : await this.save({ ...record, phase: 'rolling-back', error }, record.phase);
     return { record: await this.advance(rollingBack), wasInFlight: true };
   }
 
@@ -265,7 +268,7 @@ export class RotationRunner {
     while (!isTerminal(record.phase)) {
       const phase = record.phase;
       // Renew the lease before each step; losing it means another runner took over.
-      if (phase !== 'published' && !(await this.lock(this.options.leaseMs)))
+      if (phase !== 'published' && !(await this.lock(record.rotationId, this.options.leaseMs)))
         throw await this.lockedError();
       try {
         if (phase === 'rolling-back') {
@@ -313,11 +316,14 @@ export class RotationRunner {
           } else if (phase === 'old-removed') await this.finish(record);
         }
         const next = nextPhase(phase);
-        record = await this.save({
-          ...record,
-          phase: next,
-          ...(next === 'completed' ? { completedAt: this.now() } : {}),
-        });
+        record = await this.save(
+          {
+            ...record,
+            phase: next,
+            ...(next === 'completed' ? { completedAt: this.now() } : {}),
+          },
+          phase,
+        );
         await this.journal(record, next, 'done', '');
         this.faults(`rotation:after-${next}`);
       } catch (error) {
@@ -351,7 +357,7 @@ export class RotationRunner {
           record = await this.closeRolledBack({ ...record, error: message }, {});
           continue;
         }
-        record = await this.save({ ...record, phase: 'rolling-back', error: message });
+        record = await this.save({ ...record, phase: 'rolling-back', error: message }, phase);
       }
     }
     return record;
@@ -387,7 +393,7 @@ export class RotationRunner {
     const graceEndsAt = new Date(
       this.deps.clock.now().getTime() + record.gracePeriodMs,
     ).toISOString();
-    await this.lock(record.gracePeriodMs + this.options.leaseMs);
+    await this.lock(record.rotationId, record.gracePeriodMs + this.options.leaseMs);
     await this.publish(record, EventType.rotationSucceeded, {
       graceEndsAt,
       platformParameters: Object.keys(this.cluster.platformParameters),
@@ -403,12 +409,12 @@ export class RotationRunner {
       // Leave the finish to whoever runs after the grace period (watch, or `rotate` again).
       // The record, not the lock, keeps others from finishing early (RotationInGraceError), so
       // the lock goes: a held lock would read as a live runner to a rerun on another host.
-      await this.deps.state.releaseLock(this.cluster.name, this.owner);
+      await this.deps.state.releaseLock(this.cluster.name, record.rotationId, this.holder);
       return false;
     }
     await this.deps.sleep(remainingMs, this.options.signal);
     // Another runner may have taken over meanwhile: two runners must never both run step 7.
-    if (!(await this.lock(this.options.leaseMs))) throw await this.lockedError();
+    if (!(await this.lock(record.rotationId, this.options.leaseMs))) throw await this.lockedError();
     return true;
   }
 
@@ -418,7 +424,7 @@ export class RotationRunner {
       startedAt: record.startedAt,
       ...this.findings(record),
     });
-    await this.deps.state.releaseLock(this.cluster.name, this.owner);
+    await this.deps.state.releaseLock(this.cluster.name, record.rotationId, this.holder);
   }
 
   /** Before publishing: the old password is again the only one, everywhere. */
@@ -441,7 +447,10 @@ export class RotationRunner {
     }: { skipped?: readonly string[]; unpersisted?: readonly string[] },
   ): Promise<RotationRecord> {
     await deleteInFlightCopies(this.cluster, this.deps.parameters);
-    const done = await this.save({ ...record, phase: 'rolled-back', completedAt: this.now() });
+    const done = await this.save(
+      { ...record, phase: 'rolled-back', completedAt: this.now() },
+      record.phase,
+    );
     const notes = [
       ...(skipped.length ? [`skipped unreachable: ${skipped.join('; ')}`] : []),
       // The old password is back in memory there; their config may still hold the new one.
@@ -454,24 +463,28 @@ export class RotationRunner {
       error: record.error,
       ...(unpersisted.length ? { unpersisted } : {}),
     });
-    await this.deps.state.releaseLock(this.cluster.name, this.owner);
+    await this.deps.state.releaseLock(this.cluster.name, record.rotationId, this.holder);
     return done;
   }
 
   private async current(): Promise<RotationRecord | undefined> {
-    return (await this.deps.state.getRotation(this.cluster.name)) as RotationRecord | undefined;
+    return this.deps.state.getRotation(this.cluster.name);
   }
 
-  private async save(record: RotationRecord): Promise<RotationRecord> {
+  /** Writes `record` if the stored one is still in `expectedPhase` (null: a new rotation). */
+  private async save(
+    record: RotationRecord,
+    expectedPhase: RotationPhase | null,
+  ): Promise<RotationRecord> {
     const saved = { ...record, updatedAt: this.now() };
-    await this.deps.state.putRotation(this.cluster.name, { ...saved });
+    await this.deps.state.putRotation(saved, expectedPhase);
     return saved;
   }
 
-  private async lock(leaseMs: number): Promise<boolean> {
+  private async lock(rotationId: string, leaseMs: number): Promise<boolean> {
     return this.deps.state.acquireLock(
       this.cluster.name,
-      this.owner,
+      { owner: rotationId, holder: this.holder },
       leaseMs,
       this.deps.clock.now(),
     );
@@ -482,13 +495,13 @@ export class RotationRunner {
    * crashed runner does not block its own rotation for a whole lease). Returns false when a
    * live (or unknowable) holder keeps it, true when taken, or who was taken over from.
    */
-  private async lockOrTakeOver(leaseMs: number): Promise<boolean | string> {
-    if (await this.lock(leaseMs)) return true;
+  private async lockOrTakeOver(rotationId: string, leaseMs: number): Promise<boolean | string> {
+    if (await this.lock(rotationId, leaseMs)) return true;
     const held = await this.deps.state.getLock(this.cluster.name);
-    if (!held || !isLockOwnerGone(held.owner)) return false;
-    await this.deps.state.releaseLock(this.cluster.name, held.owner);
-    if (!(await this.lock(leaseMs))) return false;
-    const from = describeLockOwner(held.owner);
+    if (!held || !isLockOwnerGone(held.holder)) return false;
+    await this.deps.state.releaseLock(this.cluster.name, held.owner, held.holder);
+    if (!(await this.lock(rotationId, leaseMs))) return false;
+    const from = describeLockOwner(held.holder);
     this.deps.logger.warn('took over the rotation lock of a crashed runner', {
       cluster: this.cluster.name,
       from,
@@ -501,16 +514,16 @@ export class RotationRunner {
     const held = await this.deps.state.getLock(this.cluster.name);
     const isLive =
       held &&
-      held.owner !== this.owner &&
+      held.holder !== this.holder &&
       held.expiresAt > this.now() &&
-      !isLockOwnerGone(held.owner);
-    return isLive ? describeLockOwner(held.owner) : null;
+      !isLockOwnerGone(held.holder);
+    return isLive ? describeLockOwner(held.holder) : null;
   }
 
   private async lockedError(): Promise<RotationLockedError> {
     const held = await this.deps.state.getLock(this.cluster.name);
     const by = held
-      ? `${describeLockOwner(held.owner)} holds its lock until ${held.expiresAt}`
+      ? `${describeLockOwner(held.holder)} holds its lock until ${held.expiresAt}`
       : 'another runner holds its lock';
     return new RotationLockedError(this.cluster.name, `${by}; see \`redis-ha rotations\``);
   }

@@ -35,7 +35,9 @@ describe('local backend', () => {
       isSecure: false,
     });
     expect(await parameters.get('/a/missing')).toBeUndefined();
-    expect((await parameters.list('/a/')).map((p) => p.name)).toEqual(['/a/b']);
+    expect((await parameters.list('/a/', { recursive: true })).map((p) => p.name)).toEqual([
+      '/a/b',
+    ]);
   });
 
   it('keeps secure values encrypted at rest in a file only its owner can read', async () => {
@@ -57,13 +59,15 @@ describe('local backend', () => {
     const { state } = harness.backend();
     const now = new Date('2026-11-23T10:00:00Z');
 
-    expect(await state.acquireLock('c', 'a', 60_000, now)).toBe(true);
-    expect(await state.acquireLock('c', 'b', 60_000, now)).toBe(false);
-    expect(await state.acquireLock('c', 'b', 60_000, new Date(now.getTime() + 61_000))).toBe(true);
-    await state.releaseLock('c', 'a');
-    expect((await state.getLock('c'))?.owner).toBe('b');
-    await state.releaseLock('c', 'b');
-    expect(await state.acquireLock('c', 'a', 60_000, now)).toBe(true);
+    const a = { owner: 'rotation-a', holder: 'host:1:x' };
+    const b = { owner: 'rotation-b', holder: 'host:2:y' };
+    expect(await state.acquireLock('c', a, 60_000, now)).toBe(true);
+    expect(await state.acquireLock('c', b, 60_000, now)).toBe(false);
+    expect(await state.acquireLock('c', b, 60_000, new Date(now.getTime() + 61_000))).toBe(true);
+    await state.releaseLock('c', a.owner);
+    expect((await state.getLock('c'))?.owner).toBe('rotation-b');
+    await state.releaseLock('c', b.owner, b.holder);
+    expect(await state.acquireLock('c', a, 60_000, now)).toBe(true);
   });
 
   it('logs an event once per id and counts repeated deliveries', async () => {
@@ -214,7 +218,7 @@ describe('local store that existed', () => {
     const backend = openLocalBackend(store, { isReadOnly: true, envKey: undefined });
 
     expect(backend.isMissing).toBe(true);
-    expect(await backend.parameters.list()).toEqual([]);
+    expect(await backend.parameters.list('/', { recursive: true })).toEqual([]);
     backend.close();
     expect(existsSync(store)).toBe(false);
   });

@@ -28,7 +28,7 @@ async function storeContents(store: string) {
   const backend = openLocalBackend(store);
   try {
     return {
-      parameters: (await backend.parameters.list()).map(withoutSecureValue),
+      parameters: (await backend.parameters.list('/', { recursive: true })).map(withoutSecureValue),
       state: await backend.state.listClusterStates(),
       events: backend.events.list({ limit: 1000 }),
     };

@@ -194,7 +194,7 @@ describe('rotation faults', () => {
     expect(result.phase).toBe('rolled-back');
     expect(result.error).toMatch(/parameter \/test\/redis\/password is not set/);
     expect(await empty.state.getLock('test')).toBeUndefined();
-    expect(await empty.parameters.list('/test/')).toEqual([]);
+    expect(await empty.parameters.list('/test/', { recursive: true })).toEqual([]);
     expect(await storedPasswordWorksEverywhere()).toBe(true);
   });
 

@@ -100,7 +100,7 @@ describe('rotation of data nodes without a config file', () => {
     const plan = await allowed.cli(['rotate', 'test', '--dry-run']);
     const rotated = await allowed.cli(['rotate', 'test']);
     const password = (await allowed.backend.parameters.get(PASSWORD_PARAMETER))?.value ?? '';
-    const journal = await allowed.backend.state.readJournal('test');
+    const journal = await allowed.backend.state.readJournal({ cluster: 'test' });
     const events = allowed.backend.events.list({ limit: 100 }).map((e) => e.event);
     const replica = allowed.topology.nodes[2];
     if (!replica) throw new Error('no replica');
@@ -144,7 +144,7 @@ describe('rollback when persisting fails', () => {
     const { runner } = runnerFor(cluster, backend);
 
     const result = await runner.run();
-    const journal = await backend.state.readJournal('test');
+    const journal = await backend.state.readJournal({ cluster: 'test' });
     const rolledBack = backend.events
       .list({ limit: 50 })
       .map((e) => e.event)
@@ -182,7 +182,7 @@ describe('rotate --abort', () => {
     const midRollback = await record();
     const rerun = await cli(['rotate', 'test']);
     const again = await cli(['rotate', 'test', '--abort']);
-    const journal = await backend.state.readJournal('test');
+    const journal = await backend.state.readJournal({ cluster: 'test' });
 
     expect(crashed.signal).toBe('SIGKILL');
     expect(newPassword).not.toBe('');
@@ -210,7 +210,9 @@ describe('rotate --abort', () => {
     }
     const stored = await backend.parameters.get(PASSWORD_PARAMETER);
     expect(stored && fingerprint(stored.value)).toBe(fingerprint(PASSWORD));
-    expect(await backend.parameters.list(`${PASSWORD_PARAMETER}/`)).toEqual([]);
+    expect(await backend.parameters.list(`${PASSWORD_PARAMETER}/`, { recursive: true })).toEqual(
+      [],
+    );
     expect(await backend.state.getLock('test')).toBeUndefined();
     expect((await cli(['probe'])).code).toBe(0);
     await noSecretIn(backend, printed, { 'old password': PASSWORD, 'new password': newPassword });

@@ -36,7 +36,7 @@ describe('rotation of a password that other users share', () => {
 
     const result: RotationRecord = await runner.run();
     const password = (await backend.parameters.get(PASSWORD_PARAMETER))?.value ?? '';
-    const journal = await backend.state.readJournal('test');
+    const journal = await backend.state.readJournal({ cluster: 'test' });
     const events = backend.events.list({ limit: 100 }).map((e) => e.event);
     const beforeRestart: Record<string, boolean> = {};
     for (const node of topology.nodes) {

@@ -78,8 +78,12 @@ describe('rotation', () => {
       expect((await backend.parameters.get('/test/app/url'))?.value).toContain(
         `redis://:${newPassword}@`,
       );
-      expect(await backend.parameters.list(`${PASSWORD_PARAMETER}/`)).toEqual([]);
-      expect(await backend.parameters.list(`${SENTINEL_PARAMETER}/`)).toEqual([]);
+      expect(await backend.parameters.list(`${PASSWORD_PARAMETER}/`, { recursive: true })).toEqual(
+        [],
+      );
+      expect(await backend.parameters.list(`${SENTINEL_PARAMETER}/`, { recursive: true })).toEqual(
+        [],
+      );
       expect(backend.events.list({ limit: 100 }).map((e) => e.event.type)).toEqual(
         expect.arrayContaining([
           'redis-ha.rotation.started',

@@ -47,7 +47,7 @@ export async function hasMasterauth(
  * password.
  */
 export async function storeSnapshot(backend: LocalBackend): Promise<string> {
-  const parameters = await backend.parameters.list('/');
+  const parameters = await backend.parameters.list('/', { recursive: true });
   const history = await Promise.all(parameters.map((p) => backend.parameters.history(p.name)));
   return JSON.stringify({
     parameters: history.map((versions) => versions.map(withoutSecureValue)),

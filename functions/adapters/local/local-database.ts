@@ -20,15 +20,35 @@ CREATE TABLE IF NOT EXISTS events (
   subject TEXT NOT NULL, time TEXT NOT NULL, event TEXT NOT NULL, deliveries INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS locks (cluster TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rotations (cluster TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS event_claims (
+  id TEXT PRIMARY KEY, claimant TEXT NOT NULL, claimed_until TEXT NOT NULL, published_at TEXT);
+CREATE TABLE IF NOT EXISTS rotation_locks (
+  cluster TEXT PRIMARY KEY, owner TEXT NOT NULL, holder TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rotation_records (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, rotation_id TEXT NOT NULL UNIQUE, cluster TEXT NOT NULL,
+  record TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS rotation_records_cluster ON rotation_records (cluster, seq);
 CREATE TABLE IF NOT EXISTS journal (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, rotation_id TEXT NOT NULL, cluster TEXT NOT NULL,
   at TEXT NOT NULL, step TEXT NOT NULL, outcome TEXT NOT NULL, actor TEXT NOT NULL, detail TEXT NOT NULL);
 `;
+/** The tables of the first schema: a store that has them all is a redis-ha store. */
 const TABLES = ['parameters', 'cluster_state', 'events', 'locks', 'rotations', 'journal'];
+/**
+ * Version 2 (issue 11): event claims; rotation locks owned by the rotation id with a holder;
+ * every rotation's record kept by id. A version-1 store is upgraded by its first read-write
+ * open: its rotation records are copied over; its `locks` (owned by a process) are left behind,
+ * so a rotation in flight is resumed by the next run instead of waiting for a dead lease.
+ */
+const MIGRATE_1_TO_2 = `
+INSERT OR IGNORE INTO rotation_records (rotation_id, cluster, record)
+  SELECT json_extract(record, '$.rotationId'), cluster, record FROM rotations
+  WHERE json_extract(record, '$.rotationId') IS NOT NULL;
+`;
 
 /** The schema marker in the database header (`PRAGMA application_id`): "rha1". */
 export const APPLICATION_ID = 0x72686131;
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 export const DATABASE_FILE = 'redis-ha.db';
 export const KEY_FILE = 'secret.key';
@@ -191,9 +211,15 @@ function checkSchema(db: DatabaseSync, file: string, isReadOnly: boolean): void 
       );
   }
   if (isReadOnly) return;
-  db.exec(SCHEMA);
-  if (applicationId !== APPLICATION_ID)
+  const { user_version: version } = db.prepare('PRAGMA user_version').get() as {
+    user_version: number;
+  };
+  if (applicationId === APPLICATION_ID && version >= SCHEMA_VERSION) return;
+  inTransaction(db, () => {
+    db.exec(SCHEMA);
+    if (version < 2) db.exec(MIGRATE_1_TO_2);
     db.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION};`);
+  });
 }
 
 function emptyDatabase(): DatabaseSync {

@@ -1,4 +1,5 @@
 // ParameterStore on the local SQLite file: versioned like SSM, secure values sealed at rest.
+import { RedisHaError } from '../../core/errors';
 import type { DatabaseSync } from 'node:sqlite';
 import type { Clock, ParameterStore, StoredParameter } from '../../core/ports';
 import { inTransaction } from './local-database';
@@ -54,11 +55,14 @@ export class SqliteParameterStore implements ParameterStore {
     });
   }
 
-  async list(prefix = ''): Promise<StoredParameter[]> {
+  async list(path: string, options: { readonly recursive: boolean }): Promise<StoredParameter[]> {
+    const base = hierarchyBase(path);
     const rows = this.db
       .prepare(`${CURRENT} WHERE substr(p.name, 1, length(?)) = ? ORDER BY p.name`)
-      .all(prefix, prefix) as unknown as Row[];
-    return rows.map((row) => this.decode(row));
+      .all(base, base) as unknown as Row[];
+    return rows
+      .filter((row) => options.recursive || !row.name.slice(base.length).includes('/'))
+      .map((row) => this.decode(row));
   }
 
   async history(name: string): Promise<StoredParameter[]> {
@@ -81,4 +85,14 @@ export class SqliteParameterStore implements ParameterStore {
       updatedAt: row.updated_at,
     };
   }
+}
+
+/** `/a` or `/a/` -> `/a/`; `/` -> `/`. A path must start with `/`, as in SSM. */
+function hierarchyBase(path: string): string {
+  if (!path.startsWith('/'))
+    throw new RedisHaError(
+      'BAD_PARAMETER_PATH',
+      `parameter path ${JSON.stringify(path)} must start with /`,
+    );
+  return path.endsWith('/') ? path : `${path}/`;
 }

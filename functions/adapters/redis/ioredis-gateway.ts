@@ -39,6 +39,7 @@ export class IoredisGateway implements RedisGateway {
     endpoint: Endpoint,
     options: ConnectionOptions,
     masterName: string,
+    _signal?: AbortSignal,
   ): Promise<SentinelAnswer> {
     return this.withConnection(endpoint, options, async (redis) => {
       const replies = await redis
@@ -92,7 +93,11 @@ export class IoredisGateway implements RedisGateway {
     });
   }
 
-  async queryRole(endpoint: Endpoint, options: ConnectionOptions): Promise<NodeAnswer> {
+  async queryRole(
+    endpoint: Endpoint,
+    options: ConnectionOptions,
+    _signal?: AbortSignal,
+  ): Promise<NodeAnswer> {
     return this.withConnection(endpoint, options, async (redis) => {
       const reply = (await redis.call(renamed(options, 'ROLE'))) as unknown[];
       const role = String(reply[0]);
@@ -121,6 +126,7 @@ export class IoredisGateway implements RedisGateway {
     endpoint: Endpoint,
     options: ConnectionOptions,
     commands: readonly (readonly string[])[],
+    _signal?: AbortSignal,
   ): Promise<unknown[]> {
     const { redis, socketError } = this.connection(endpoint, options);
     try {
