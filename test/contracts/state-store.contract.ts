@@ -140,6 +140,13 @@ export function stateStoreContract(
         expect(await store.claimEvent('e1', 'run-b', 30_000, at(30_001))).toBe('claimed');
         expect(await store.claimEvent('e1', 'run-c', 30_000, at(40_000))).toBe('busy');
       });
+
+      it('lets the claimant claim its own event again (a retry within the same run)', async () => {
+        expect(await store.claimEvent('e1', 'run-a', 30_000, T0)).toBe('claimed');
+
+        expect(await store.claimEvent('e1', 'run-a', 30_000, at(1_000))).toBe('claimed');
+        expect(await store.claimEvent('e1', 'run-b', 30_000, at(30_500))).toBe('busy');
+      });
     });
 
     describe('rotation lock', () => {

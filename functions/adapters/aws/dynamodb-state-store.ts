@@ -156,18 +156,21 @@ export class DynamoDbStateStore implements StateStore {
             leaseUntilMs: now.getTime() + leaseMs,
             [STATE_TABLE_KEYS.timeToLiveAttribute]: this.claimExpiry(now),
           },
-          // Free when absent, past its retention (TTL deletes lazily), or an expired claim.
+          // Free when absent, past its retention (TTL deletes lazily), an expired claim, or
+          // this claimant's own (a retry within the same run renews it).
           ConditionExpression:
-            'attribute_not_exists(pk) OR #expires < :nowSeconds OR (#status = :claimed AND #lease <= :nowMs)',
+            'attribute_not_exists(pk) OR #expires < :nowSeconds OR (#status = :claimed AND (#lease <= :nowMs OR #claimant = :claimant))',
           ExpressionAttributeNames: {
             '#expires': STATE_TABLE_KEYS.timeToLiveAttribute,
             '#status': 'status',
             '#lease': 'leaseUntilMs',
+            '#claimant': 'claimant',
           },
           ExpressionAttributeValues: {
             ':nowSeconds': Math.floor(now.getTime() / 1000),
             ':claimed': 'claimed',
             ':nowMs': now.getTime(),
+            ':claimant': claimant,
           },
         }),
       ),
