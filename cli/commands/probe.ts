@@ -81,6 +81,8 @@ function toJson(report: ReconcileReport) {
     reasons: verdict.reasons,
     events: report.events.map((e) => ({ id: e.id, type: e.type })),
     parametersWritten: report.parametersWritten,
+    // Another run (a watch, an overlapping probe) acts on this transition: it was left to it.
+    isConflict: report.isConflict,
     durationMs: Math.round(report.durationMs * 10) / 10,
   };
 }

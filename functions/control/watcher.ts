@@ -203,7 +203,7 @@ export class Watcher {
       loop.isPending = false;
       const correlationId = randomUUID();
       try {
-        const report = await reconcileCluster(cluster, this.deps);
+        const report = await reconcileCluster(cluster, this.deps, { runId: correlationId });
         this.options.hooks?.onReport?.(report);
         if (report.events.length > 0) {
           this.deps.logger.info('transition', {
