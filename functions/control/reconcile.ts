@@ -202,24 +202,3 @@ function report(
     durationMs: probe.durationMs,
   };
 }
-
-/** Clusters probed at once by default; each holds up to (sentinels + 1) connections while it runs. */
-export const DEFAULT_PROBE_CONCURRENCY = 32;
-
-/** Runs `work` over `items` with at most `limit` in flight, keeping input order in the result. */
-export async function mapWithLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}
