@@ -93,7 +93,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       ExitCode.ok,
       ExitCode.degraded,
       ExitCode.critical,
-      ExitCode.usage,
+      [
+        ExitCode.usage,
+        'bad usage, or REDIS_HA_PROBE_CONCURRENCY (clusters probed at once, default 32) is not a whole number from 1',
+      ],
       ...INVENTORY_CODES,
       ...STORE_CODES,
     ],

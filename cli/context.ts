@@ -5,9 +5,12 @@ import { JsonLogger, type LogLevel } from '../functions/adapters/local/json-logg
 import { openLocalBackend, type LocalBackend } from '../functions/adapters/local/local-backend';
 import { parseInventory, type Inventory, type SentinelCluster } from '../functions/core/inventory';
 import type { CloudEvent } from '../functions/core/events';
-import { faultPointsFromEnv } from '../functions/control/fault-points';
 import type { ControlDeps, ReconcileHooks } from '../functions/control/reconcile';
-import { localControlDeps, probeConcurrencyFrom } from '../functions/wiring/local';
+import {
+  faultPointsFromEnv,
+  localControlDeps,
+  probeConcurrencyFrom,
+} from '../functions/wiring/local';
 import { CliError, ExitCode } from './exit-codes';
 
 export interface Io {

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock, type LocalBackend } from '../adapters/local/local-backend';
 import { IoredisGateway } from '../adapters/redis/ioredis-gateway';
 import { RedisHaError } from '../core/errors';
+import { noFaults, type FaultPoint } from '../control/fault-points';
 import type { ControlDeps } from '../control/reconcile';
 import { DEFAULT_PROBE_CONCURRENCY } from '../control/reconcile-all';
 import type { RotationDeps } from '../control/rotation-runner';
@@ -28,6 +29,18 @@ export function probeConcurrencyFrom(env: NodeJS.ProcessEnv): number {
       `REDIS_HA_PROBE_CONCURRENCY: expected a whole number from 1, got ${JSON.stringify(raw)}`,
     );
   return value;
+}
+
+/**
+ * The fault points of a local run: kill this process for real (SIGKILL, no cleanup) at the
+ * point `env.REDIS_HA_FAULT` names; none when it is unset. Tests crash the CLI this way.
+ */
+export function faultPointsFromEnv(env: NodeJS.ProcessEnv): FaultPoint {
+  const target = env.REDIS_HA_FAULT;
+  if (!target) return noFaults;
+  return (name) => {
+    if (name === target) process.kill(process.pid, 'SIGKILL');
+  };
 }
 
 /** The control plane wired to the local backend and ioredis. */
