@@ -122,7 +122,7 @@ export async function reconcileCluster(
     );
     const fields = { cluster: cluster.name, type: event.type, eventId: event.id, runId };
     if (claim === 'published') {
-      deps.logger.info('event already published by an earlier run', fields);
+      deps.logger.info('event already published by another run', fields);
       continue;
     }
     if (claim === 'busy') {

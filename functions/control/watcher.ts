@@ -246,6 +246,7 @@ export class Watcher {
             status: report.verdict.status,
             reasons: report.verdict.reasons.map((r) => r.code),
             events: report.events.map((e) => e.type),
+            ...(report.isConflict ? { isConflict: true } : {}),
           });
         }
       } catch (error) {
