@@ -84,6 +84,31 @@ export default tseslint.config(
       },
     ],
   ),
+  // The environment is read at the edge only (functions/wiring, the CLI, handlers), never by the
+  // domain, the use cases or the adapters: they are handed what was read.
+  {
+    files: ['functions/core/**', 'functions/control/**', 'functions/adapters/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message:
+            'Read the environment in functions/wiring, the CLI or a handler, and pass the value in.',
+        },
+      ],
+    },
+  },
+  {
+    files: ['functions/core/**'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'functions/core is pure: no process, environment or clock.' },
+      ],
+    },
+  },
   restrict(
     ['lib/**'],
     [

@@ -3,18 +3,14 @@
 // Baseline in the same run: the same work for 1 cluster, to show how it scales.
 // Run it as `npm run bench:many`: same Node flags as the CLI (--max-semi-space-size=16).
 import type { SentinelCluster } from '../functions/core/inventory';
-import {
-  DEFAULT_PROBE_CONCURRENCY,
-  mapWithLimit,
-  reconcileCluster,
-} from '../functions/control/reconcile';
+import { reconcileAll } from '../functions/control/reconcile-all';
+import { probeConcurrencyFrom } from '../functions/wiring/local';
 import { benchFixture } from './fixture';
 import { rssSampler } from './stats';
 
 const CLUSTERS = 1000;
 // As `redis-ha probe`: REDIS_HA_PROBE_CONCURRENCY overrides the default.
-const PROBE_CONCURRENCY =
-  Number(process.env.REDIS_HA_PROBE_CONCURRENCY) || DEFAULT_PROBE_CONCURRENCY;
+const PROBE_CONCURRENCY = probeConcurrencyFrom(process.env);
 
 const { inventory, deps, close } = await benchFixture({
   clusters: CLUSTERS,
@@ -23,10 +19,15 @@ const { inventory, deps, close } = await benchFixture({
 try {
   const run = async (clusters: readonly SentinelCluster[]) => {
     const started = performance.now();
-    const reports = await mapWithLimit(clusters, PROBE_CONCURRENCY, (c) =>
-      reconcileCluster(c, deps),
+    const outcomes = await reconcileAll(clusters, deps, { concurrency: PROBE_CONCURRENCY });
+    const failed = outcomes.find((o) => o.kind !== 'reconciled');
+    if (failed)
+      throw new Error(
+        `${failed.cluster} was not reconciled: ${failed.kind === 'failed' ? String(failed.error) : failed.kind}`,
+      );
+    const bad = outcomes.flatMap((o) =>
+      o.kind === 'reconciled' && o.report.verdict.status !== 'ok' ? [o.report] : [],
     );
-    const bad = reports.filter((r) => r.verdict.status !== 'ok');
     if (bad.length > 0)
       throw new Error(
         `${bad.length} clusters not ok, e.g. ${JSON.stringify(bad[0]?.verdict.reasons)}`,

@@ -93,7 +93,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       ExitCode.ok,
       ExitCode.degraded,
       ExitCode.critical,
-      ExitCode.usage,
+      [
+        ExitCode.usage,
+        'bad usage, or REDIS_HA_PROBE_CONCURRENCY (clusters probed at once, default 32) is not a whole number from 1',
+      ],
       ...INVENTORY_CODES,
       ...STORE_CODES,
     ],
@@ -115,13 +118,13 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'params',
-    usage: ['params get <name>', 'params put <name> [value]', 'params list [prefix]'],
+    usage: ['params get <name>', 'params put <name> [value]', 'params list [path]'],
     summary:
-      'read or write a parameter (put reads the value from stdin when omitted; secure values masked unless --reveal)',
+      'read or write a parameter (put reads the value from stdin when omitted; secure values masked unless --reveal); list: every parameter under a Parameter Store path (default /, recursive)',
     options: ['secure', 'reveal', 'json'],
     exitCodes: [
       ExitCode.ok,
-      ExitCode.usage,
+      [ExitCode.usage, 'bad usage, or a list path that does not start with /'],
       [ExitCode.dataError, 'parameter not found, or not a Parameter Store name'],
       ...STORE_CODES,
     ],

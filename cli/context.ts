@@ -5,9 +5,12 @@ import { JsonLogger, type LogLevel } from '../functions/adapters/local/json-logg
 import { openLocalBackend, type LocalBackend } from '../functions/adapters/local/local-backend';
 import { parseInventory, type Inventory, type SentinelCluster } from '../functions/core/inventory';
 import type { CloudEvent } from '../functions/core/events';
-import { faultPointsFromEnv } from '../functions/control/fault-points';
 import type { ControlDeps, ReconcileHooks } from '../functions/control/reconcile';
-import { localControlDeps } from '../functions/wiring/local';
+import {
+  faultPointsFromEnv,
+  localControlDeps,
+  probeConcurrencyFrom,
+} from '../functions/wiring/local';
 import { CliError, ExitCode } from './exit-codes';
 
 export interface Io {
@@ -135,6 +138,18 @@ export function openBackendForReading(options: GlobalOptions, io: Io): LocalBack
       `redis-ha: store ${options.store} does not exist yet: nothing is stored (check --store or REDIS_HA_STORE)\n`,
     );
   return backend;
+}
+
+/**
+ * Clusters `probe` reconciles at once: REDIS_HA_PROBE_CONCURRENCY (a whole number from 1) or
+ * the default. A bad value is a usage error naming the variable and the value.
+ */
+export function probeConcurrency(env: NodeJS.ProcessEnv): number {
+  try {
+    return probeConcurrencyFrom(env);
+  } catch (error) {
+    throw new CliError(ExitCode.usage, error instanceof Error ? error.message : String(error));
+  }
 }
 
 export function controlDeps(

@@ -32,6 +32,13 @@ export async function paramsCommand(
       ExitCode.usage,
       `params ${action}: too many arguments (quote a value with spaces, or give it on stdin)`,
     );
+  // A hierarchy path, as Parameter Store's GetParametersByPath takes (checked before the store
+  // is opened, so a typo never creates or reads one).
+  if (action === 'list' && name !== undefined && !name.startsWith('/'))
+    throw new CliError(
+      ExitCode.usage,
+      `params list: path ${JSON.stringify(name)} must start with / (a Parameter Store hierarchy such as /myapp; default /, everything)`,
+    );
   // Only put writes: get and list work on a read-only store and never create one.
   const backend = action === 'put' ? openBackend(options) : openBackendForReading(options, io);
   const shown = (v: string, isSecure: boolean) => (isSecure && !flags.reveal ? MASK : v);

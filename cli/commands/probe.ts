@@ -3,27 +3,20 @@
 import { resolve } from 'node:path';
 import { formatEndpoint } from '../../functions/core/endpoint';
 import { ReasonCode, worstStatus, type Status } from '../../functions/core/verdict';
-import {
-  DEFAULT_PROBE_CONCURRENCY,
-  mapWithLimit,
-  reconcileCluster,
-  type ReconcileReport,
-} from '../../functions/control/reconcile';
+import type { ReconcileReport } from '../../functions/control/reconcile';
+import { reconcileAll } from '../../functions/control/reconcile-all';
 import {
   controlDeps,
   loadInventory,
   openBackend,
   openBackendForReading,
+  probeConcurrency,
   selectClusters,
   type GlobalOptions,
   type Io,
 } from '../context';
 import { ExitCode } from '../exit-codes';
 import { table } from '../format';
-
-/** Clusters probed at once (REDIS_HA_PROBE_CONCURRENCY overrides the default). */
-export const PROBE_CONCURRENCY =
-  Number(process.env.REDIS_HA_PROBE_CONCURRENCY) || DEFAULT_PROBE_CONCURRENCY;
 
 export function exitCodeFor(status: Status): ExitCode {
   return status === 'ok'
@@ -39,15 +32,22 @@ export async function probeCommand(
   options: GlobalOptions,
   io: Io,
 ): Promise<ExitCode> {
+  const concurrency = probeConcurrency(io.env);
   const clusters = selectClusters(loadInventory(options.inventory), names);
   const backend = flags.readOnly ? openBackendForReading(options, io) : openBackend(options);
   try {
     const deps = controlDeps(backend, options, io);
-    const reports = (
-      await mapWithLimit(clusters, PROBE_CONCURRENCY, (cluster) =>
-        reconcileCluster(cluster, deps, { isReadOnly: flags.readOnly }),
-      )
-    ).map((report) => withStorePath(report, resolve(options.store)));
+    const outcomes = await reconcileAll(clusters, deps, {
+      concurrency,
+      isReadOnly: flags.readOnly,
+    });
+    // A store or bus failure is the command's failure (its own exit code), as before; the
+    // other clusters were still probed and acted on.
+    const failed = outcomes.find((o) => o.kind === 'failed');
+    if (failed) throw failed.error;
+    const reports = outcomes
+      .flatMap((o) => (o.kind === 'reconciled' ? [o.report] : []))
+      .map((report) => withStorePath(report, resolve(options.store)));
     io.stdout(
       flags.json ? `${JSON.stringify(reports.map(toJson), null, 2)}\n` : renderReports(reports),
     );
@@ -81,6 +81,8 @@ function toJson(report: ReconcileReport) {
     reasons: verdict.reasons,
     events: report.events.map((e) => ({ id: e.id, type: e.type })),
     parametersWritten: report.parametersWritten,
+    // Another run (a watch, an overlapping probe) acts on this transition: it was left to it.
+    isConflict: report.isConflict,
     durationMs: Math.round(report.durationMs * 10) / 10,
   };
 }

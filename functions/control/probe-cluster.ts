@@ -102,6 +102,11 @@ export interface ProbeOptions {
    * the sentinels no longer list it, so that an old master still taking writes shows.
    */
   readonly previousMaster?: Endpoint | null;
+  /**
+   * Ends the probe at once: every connection still open is closed, and the sentinels and nodes
+   * it was waiting for count as not answering ('aborted'). The probe still resolves.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export async function probeCluster(
@@ -123,7 +128,12 @@ export async function probeCluster(
     : await Promise.all(
         sentinelEndpoints(cluster).map(async (endpoint) => ({
           endpoint,
-          answer: await deps.gateway.querySentinel(endpoint, sentinelOptions, cluster.masterName),
+          answer: await deps.gateway.querySentinel(
+            endpoint,
+            sentinelOptions,
+            cluster.masterName,
+            options.signal,
+          ),
         })),
       );
   const candidate = chooseCandidate({ sentinels });
@@ -131,7 +141,7 @@ export async function probeCluster(
   const isDataPasswordMissing = missingPasswords.some((m) => m.usedBy === 'data-nodes');
   const dataOptions = dataConnection(cluster, credentials.dataPassword);
   const askRole = (endpoint: Endpoint) =>
-    deps.gateway.queryRole(mapAddress(cluster, endpoint), dataOptions);
+    deps.gateway.queryRole(mapAddress(cluster, endpoint), dataOptions, options.signal);
   const master = candidate && !isDataPasswordMissing ? await askRole(candidate) : null;
   // A replica the master lists in its own ROLE reply is replicating from it right now, so it is
   // no second master: only the other known nodes are asked (none, when all is well).

@@ -7,7 +7,12 @@ import { sentinelEndpoints, type Inventory, type SentinelCluster } from '../core
 import { formatEndpoint } from '../core/endpoint';
 import type { SentinelSubscription } from '../core/ports';
 import { loadCredentials, sentinelConnection } from './probe-cluster';
-import { reconcileCluster, type ControlDeps, type ReconcileReport } from './reconcile';
+import {
+  ReconcileAbortedError,
+  reconcileCluster,
+  type ControlDeps,
+  type ReconcileReport,
+} from './reconcile';
 
 /** Sentinel events that can change a verdict. */
 export const TRIGGER_EVENTS: ReadonlySet<string> = new Set([
@@ -39,7 +44,11 @@ export interface WatchHooks {
 export interface WatchOptions {
   readonly probeIntervalMs: number;
   readonly hooks?: WatchHooks;
-  /** Ends the watch (Lambda: shortly before its time runs out). */
+  /**
+   * Ends the watch (Lambda: shortly before its time runs out): subscriptions closed, a probe in
+   * flight abandoned (its connections closed; nothing acted on), a reconcile already acting
+   * finished. `stop()` does the same without a signal.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -58,6 +67,8 @@ export class Watcher {
   private isStopped = false;
   private stopping: Promise<void> | null = null;
   private tickRunning: Promise<void> | null = null;
+  private markStopped: () => void = () => undefined;
+  private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
 
   constructor(
     private readonly inventory: Inventory,
@@ -65,19 +76,38 @@ export class Watcher {
     private readonly options: WatchOptions,
   ) {}
 
+  /** Subscribes to every sentinel and probes every cluster once; resolves once subscribed. */
   async start(): Promise<void> {
+    const { signal } = this.options;
+    if (signal?.aborted) {
+      await this.stop();
+      return;
+    }
+    signal?.addEventListener('abort', () => void this.stop(), { once: true });
     for (const cluster of this.inventory.clusters) {
+      if (this.isStopped) return;
       this.loops.set(cluster.name, { running: null, isPending: false });
       await this.subscribe(cluster);
       this.schedule(cluster);
     }
+    if (this.isStopped) return;
     this.timer = setInterval(() => this.tick(), this.options.probeIntervalMs);
-    this.options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  /**
+   * Starts, then watches until the signal aborts (or `stop()` is called) and the watch has
+   * stopped: what a Lambda handler awaits with a signal tied to its remaining time.
+   */
+  async run(): Promise<void> {
+    await this.start();
+    await this.stopped;
   }
 
   /** Subscribes to the cluster's sentinels with the sentinel password as stored now. */
   private async subscribe(cluster: SentinelCluster): Promise<void> {
     const credentials = await loadCredentials(cluster, this.deps.parameters);
+    // Stopped while the passwords were read: stop() closed what existed, so open nothing.
+    if (this.isStopped) return;
     const options = sentinelConnection(cluster, credentials.sentinelPassword);
     const subscriptions = sentinelEndpoints(cluster).map((endpoint) => {
       const sentinel = formatEndpoint(endpoint);
@@ -149,6 +179,7 @@ export class Watcher {
     );
     await Promise.all([...this.loops.values()].map((loop) => loop.running));
     await this.tickRunning;
+    this.markStopped();
   }
 
   /** Resolves once every cluster's current probe (if any) has finished. */
@@ -195,15 +226,18 @@ export class Watcher {
       loop.isPending = true;
       return;
     }
-    loop.running = this.run(cluster, loop);
+    loop.running = this.reconcileLoop(cluster, loop);
   }
 
-  private async run(cluster: SentinelCluster, loop: ClusterLoop): Promise<void> {
+  private async reconcileLoop(cluster: SentinelCluster, loop: ClusterLoop): Promise<void> {
     do {
       loop.isPending = false;
       const correlationId = randomUUID();
       try {
-        const report = await reconcileCluster(cluster, this.deps);
+        const report = await reconcileCluster(cluster, this.deps, {
+          runId: correlationId,
+          ...(this.options.signal ? { signal: this.options.signal } : {}),
+        });
         this.options.hooks?.onReport?.(report);
         if (report.events.length > 0) {
           this.deps.logger.info('transition', {
@@ -212,9 +246,17 @@ export class Watcher {
             status: report.verdict.status,
             reasons: report.verdict.reasons.map((r) => r.code),
             events: report.events.map((e) => e.type),
+            ...(report.isConflict ? { isConflict: true } : {}),
           });
         }
       } catch (error) {
+        if (error instanceof ReconcileAbortedError) {
+          this.deps.logger.info('probe abandoned: the watch is stopping', {
+            cluster: cluster.name,
+            correlationId,
+          });
+          break;
+        }
         this.deps.logger.error('probe failed', {
           cluster: cluster.name,
           correlationId,

@@ -9,8 +9,10 @@ import type { Status, Verdict } from './verdict';
 export interface ClusterState {
   readonly cluster: string;
   /**
-   * Increments at every commit that changed something; part of every transition event's id, so
-   * a retry of an uncommitted transition repeats its id and a later one never does.
+   * Increments at every commit (even one that only records a new parameters digest), so two
+   * runs that read the same revision can never both commit: the store's conditional write lets
+   * one through. Part of every transition event's id, so a retry of an uncommitted transition
+   * repeats its id and a later one never does.
    */
   readonly revision: number;
   /** Last confirmed master, as the sentinels announce it. */
@@ -43,9 +45,12 @@ export interface Transition {
   readonly events: readonly CloudEvent[];
   /** True when a confirmed master differs from the last confirmed one. */
   readonly isMasterChanged: boolean;
-  /** State to commit once events and parameters are done (parametersDigest left as before). */
+  /**
+   * State to commit once events and parameters are done (parametersDigest left as before),
+   * one revision above the previous: whoever commits it, commits the next revision.
+   */
   readonly next: ClusterState;
-  /** False when nothing but timestamps would change. */
+  /** False when nothing but timestamps (and the revision) would change. */
   readonly isChanged: boolean;
 }
 
@@ -183,7 +188,7 @@ export function planTransition(input: TransitionInput): Transition {
     isChanged,
     next: {
       ...previous,
-      revision: isChanged ? previous.revision + 1 : previous.revision,
+      revision: previous.revision + 1,
       master,
       configEpoch,
       status: isHealthPublished ? verdict.status : previous.status,

@@ -5,12 +5,43 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock, type LocalBackend } from '../adapters/local/local-backend';
 import { IoredisGateway } from '../adapters/redis/ioredis-gateway';
+import { RedisHaError } from '../core/errors';
+import { noFaults, type FaultPoint } from '../control/fault-points';
 import type { ControlDeps } from '../control/reconcile';
+import { DEFAULT_PROBE_CONCURRENCY } from '../control/reconcile-all';
 import type { RotationDeps } from '../control/rotation-runner';
 
 /** What a caller chooses when wiring the local control plane; the rest is fixed here. */
 export type LocalWiringOptions = Pick<ControlDeps, 'logger' | 'source'> &
   Partial<Pick<ControlDeps, 'faults' | 'hooks'>>;
+
+/**
+ * REDIS_HA_PROBE_CONCURRENCY from `env` (the CLI's, a benchmark's): a whole number from 1, or
+ * DEFAULT_PROBE_CONCURRENCY when unset or empty. Anything else throws, naming the variable.
+ */
+export function probeConcurrencyFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env.REDIS_HA_PROBE_CONCURRENCY;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_PROBE_CONCURRENCY;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new RedisHaError(
+      'BAD_ENVIRONMENT',
+      `REDIS_HA_PROBE_CONCURRENCY: expected a whole number from 1, got ${JSON.stringify(raw)}`,
+    );
+  return value;
+}
+
+/**
+ * The fault points of a local run: kill this process for real (SIGKILL, no cleanup) at the
+ * point `env.REDIS_HA_FAULT` names; none when it is unset. Tests crash the CLI this way.
+ */
+export function faultPointsFromEnv(env: NodeJS.ProcessEnv): FaultPoint {
+  const target = env.REDIS_HA_FAULT;
+  if (!target) return noFaults;
+  return (name) => {
+    if (name === target) process.kill(process.pid, 'SIGKILL');
+  };
+}
 
 /** The control plane wired to the local backend and ioredis. */
 export function localControlDeps(backend: LocalBackend, options: LocalWiringOptions): ControlDeps {

@@ -36,6 +36,7 @@ const report: ReconcileReport = {
   },
   events: [],
   parametersWritten: [],
+  isConflict: false,
   durationMs: 1.5,
 };
 

@@ -163,6 +163,36 @@ describe('planTransition', () => {
   });
 });
 
+describe('revisions', () => {
+  const degraded = verdict({
+    status: 'degraded',
+    reasons: [{ code: 'REPLICA_DOWN', severity: 'degraded', message: 'x' }],
+  });
+  const start = plan(undefined, verdict()).next;
+
+  it.each([
+    ['the first probe', undefined, verdict(), 1],
+    ['a master change', start, verdict({ master: M2, configEpoch: 2 }), start.revision + 1],
+    ['a health change', start, degraded, start.revision + 1],
+    // Committed only when the parameters digest changed: still a new revision, so two runs that
+    // read the same one cannot both commit it.
+    ['nothing but the digest', start, verdict(), start.revision + 1],
+  ] as const)(
+    'plans the next revision above the one read, for %s',
+    (_label, previous, v, revision) => {
+      expect(plan(previous, v).next.revision).toBe(revision);
+    },
+  );
+
+  it('plans the same next revision for two runs that read the same state', () => {
+    const a = plan(start, verdict({ master: M2, configEpoch: 2 }));
+    const b = plan(start, verdict({ master: M2, configEpoch: 2 }));
+
+    expect(a.next.revision).toBe(b.next.revision);
+    expect(a.events.map((e) => e.id)).toEqual(b.events.map((e) => e.id));
+  });
+});
+
 describe('master.changed ids', () => {
   const toM2 = verdict({ master: M2, configEpoch: 1 });
   const toM1 = verdict({ master: M1, configEpoch: 2 });

@@ -25,7 +25,10 @@ export interface LocalBackendOptions {
   readonly onPublish?: (event: CloudEvent) => void;
   /** Open without writing anything; a missing store reads as empty. */
   readonly isReadOnly?: boolean;
-  /** REDIS_HA_LOCAL_KEY (defaults to the process environment's). */
+  /**
+   * The store key given in REDIS_HA_LOCAL_KEY, read by the caller (the CLI) from its
+   * environment; absent or empty: the key file in the store folder.
+   */
   readonly envKey?: string | undefined;
 }
 
@@ -40,7 +43,7 @@ export function openLocalBackend(
   let box: SecretBox;
   try {
     box = SecretBox.forDirectory(directory, {
-      envKey: 'envKey' in options ? options.envKey : process.env.REDIS_HA_LOCAL_KEY,
+      envKey: options.envKey,
       canCreateKey: !isReadOnly,
       countSealedValues: () =>
         (

@@ -39,9 +39,9 @@ export class IoredisGateway implements RedisGateway {
     endpoint: Endpoint,
     options: ConnectionOptions,
     masterName: string,
-    _signal?: AbortSignal,
+    signal?: AbortSignal,
   ): Promise<SentinelAnswer> {
-    return this.withConnection(endpoint, options, async (redis) => {
+    return this.withConnection(endpoint, options, signal, async (redis) => {
       const replies = await redis
         .pipeline()
         .call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)
@@ -96,9 +96,9 @@ export class IoredisGateway implements RedisGateway {
   async queryRole(
     endpoint: Endpoint,
     options: ConnectionOptions,
-    _signal?: AbortSignal,
+    signal?: AbortSignal,
   ): Promise<NodeAnswer> {
-    return this.withConnection(endpoint, options, async (redis) => {
+    return this.withConnection(endpoint, options, signal, async (redis) => {
       const reply = (await redis.call(renamed(options, 'ROLE'))) as unknown[];
       const role = String(reply[0]);
       if (role === 'master') {
@@ -126,10 +126,13 @@ export class IoredisGateway implements RedisGateway {
     endpoint: Endpoint,
     options: ConnectionOptions,
     commands: readonly (readonly string[])[],
-    _signal?: AbortSignal,
+    signal?: AbortSignal,
   ): Promise<unknown[]> {
+    const aborted = () =>
+      new GatewayError('timeout', `${endpoint.host}:${endpoint.port}: ${ABORTED.detail}`);
+    if (signal?.aborted) throw aborted();
     const { redis, socketError } = this.connection(endpoint, options);
-    try {
+    const work = async () => {
       await redis.connect();
       await authenticate(redis, options);
       const results: unknown[] = [];
@@ -138,7 +141,14 @@ export class IoredisGateway implements RedisGateway {
         results.push(await redis.call(renamed(options, name), ...args));
       }
       return results;
+    };
+    try {
+      const outcome = await untilAborted(redis, work(), signal);
+      if (outcome === WAS_ABORTED) throw aborted();
+      return outcome;
     } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      if (signal?.aborted) throw aborted();
       const failure = classify(error, options, socketError());
       throw new GatewayError(
         failure.failure,
@@ -176,18 +186,62 @@ export class IoredisGateway implements RedisGateway {
   private async withConnection<T extends { ok: true }>(
     endpoint: Endpoint,
     options: ConnectionOptions,
+    signal: AbortSignal | undefined,
     work: (redis: Redis) => Promise<T>,
   ): Promise<T | Failure> {
+    if (signal?.aborted) return ABORTED;
     const { redis, socketError } = this.connection(endpoint, options);
     try {
-      await redis.connect();
-      await authenticate(redis, options);
-      return await work(redis);
+      const outcome = await untilAborted(
+        redis,
+        (async () => {
+          await redis.connect();
+          await authenticate(redis, options);
+          return work(redis);
+        })(),
+        signal,
+      );
+      return outcome === WAS_ABORTED ? ABORTED : outcome;
     } catch (error) {
+      if (signal?.aborted) return ABORTED;
       return classify(error, options, socketError());
     } finally {
       redis.disconnect();
     }
+  }
+}
+
+/** What a call cut short by its AbortSignal reports: it did not answer in time. */
+const ABORTED = { ok: false, failure: 'timeout', detail: 'aborted' } as const satisfies Failure;
+
+const WAS_ABORTED = Symbol('aborted');
+
+/**
+ * `work`, or WAS_ABORTED the moment `signal` aborts: then the connection is closed at once (the
+ * socket destroyed, not half-closed: a frozen peer would never finish the close), so a Lambda
+ * stopping before its deadline leaves no socket behind. `work`'s own late failure is ignored.
+ */
+async function untilAborted<T>(
+  redis: Redis,
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T | typeof WAS_ABORTED> {
+  if (!signal) return work;
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<typeof WAS_ABORTED>((resolve) => {
+    onAbort = () => {
+      redis.disconnect();
+      redis.stream?.destroy();
+      resolve(WAS_ABORTED);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
