@@ -3,6 +3,7 @@
 // Functions, `host:pid:uuid` for a local runner. A local holder on this host whose process is
 // gone provably died, so its lock can be taken over at once instead of waiting out the lease;
 // the wiring tells that (host name, pid checks), never this module.
+import { describeLockHolder } from '../core/rotation-holder';
 import type { ControlDeps } from './reconcile';
 import { RotationLockedError } from './rotation-errors';
 
@@ -12,41 +13,6 @@ export interface RotationHolders {
   next(): string;
   /** True only when `holder` provably died (a local process now gone); false when unknowable. */
   isGone(holder: string): boolean;
-}
-
-/** A local holder id: `host:pid:uuid`. */
-export function localHolder(host: string, pid: number, uuid: string): string {
-  return `${host}:${pid}:${uuid}`;
-}
-
-/** Host and pid of a `host:pid:uuid` holder; null for another shape (a Step Functions one). */
-export function parseLocalHolder(holder: string): { host: string; pid: number } | null {
-  const parts = holder.split(':');
-  if (parts.length < 3) return null;
-  const pid = Number(parts.at(-2));
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  return { host: parts.slice(0, -2).join(':'), pid };
-}
-
-/** `process <pid> on <host>` for a local holder, the holder itself otherwise; for messages. */
-export function describeLockHolder(holder: string): string {
-  const local = parseLocalHolder(holder);
-  return local ? `process ${local.pid} on ${local.host}` : holder;
-}
-
-/**
- * True only when `holder` ran on `self.host`, is another process than `self`, and that process
- * no longer exists. A pid reused by another process reads as alive: the safe side, the lease
- * then decides.
- */
-export function isLocalHolderGone(
-  holder: string,
-  self: { readonly host: string; readonly pid: number },
-  isProcessAlive: (pid: number) => boolean,
-): boolean {
-  const local = parseLocalHolder(holder);
-  if (!local || local.host !== self.host || local.pid === self.pid) return false;
-  return !isProcessAlive(local.pid);
 }
 
 /** Takes or renews the lock of `cluster` for rotation `rotationId`, held by `holder`. */

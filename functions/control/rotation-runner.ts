@@ -15,12 +15,8 @@ import {
   RotationStepError,
   type AbortOutcome,
 } from './rotation-errors';
-import {
-  acquireRotationLock,
-  describeLockHolder,
-  lockedError,
-  type RotationHolders,
-} from './rotation-lock';
+import { describeLockHolder } from '../core/rotation-holder';
+import { acquireRotationLock, lockedError, type RotationHolders } from './rotation-lock';
 import { beginRollback, runRotationPhase, type RotationPhaseDeps } from './rotation-phase';
 import { planRotation, startRotation } from './rotation-start';
 import { RotationTrail } from './rotation-trail';

@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock, type LocalBackend } from '../adapters/local/local-backend';
 import { IoredisGateway } from '../adapters/redis/ioredis-gateway';
 import type { ControlDeps } from '../control/reconcile';
-import { isLocalHolderGone, localHolder, type RotationHolders } from '../control/rotation-lock';
+import { isLocalHolderGone, localHolder } from '../core/rotation-holder';
+import type { RotationHolders } from '../control/rotation-lock';
 import type { RotationDeps } from '../control/rotation-runner';
 
 /** What a caller chooses when wiring the local control plane; the rest is fixed here. */

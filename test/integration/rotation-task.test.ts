@@ -169,7 +169,7 @@ describe('rotation tasks', () => {
     expect(await bench.backend.state.getLock('test')).toBeUndefined();
   });
 
-  it('returns rolling-back when a step fails before publishing, and the rollback task restores the old password', async () => {
+  it('returns rolling-back when a step fails before publishing, and the rollback task, retried after a crash half-way, restores the old password', async () => {
     const topology = await harness.topology();
     const bench = await taskBench(harness, topology);
     const replica = topology.nodes[2];
@@ -179,11 +179,18 @@ describe('rotation tasks', () => {
     await topology.kill(replica);
     const stored = await bench.task(advance(started));
     const failed = await bench.task(advance(stored));
+    // The first rollback attempt dies half-way (sentinels reverted, nodes not yet): retryable.
+    const crashed = bench.task({ ...advance(failed), action: 'rollback' }, (point) => {
+      if (point === 'rotation:rolling-back-sentinels-reverted') throw new Error('simulated crash');
+    });
+    await expect(crashed).rejects.toMatchObject({ code: 'ROTATION_FAILED', name: 'RedisHaError' });
+    const midway = await bench.backend.state.getRotation('test', 'exec-1');
     const rolledBack = await bench.task({ ...advance(failed), action: 'rollback' });
     const retried = await bench.task({ ...advance(failed), action: 'rollback' });
     const record = await bench.backend.state.getRotation('test', 'exec-1');
 
     expect(failed).toMatchObject({ phase: 'rolling-back', isForced: true });
+    expect(midway?.phase).toBe('rolling-back');
     expect(rolledBack.phase).toBe('rolled-back');
     expect(retried).toEqual(rolledBack);
     expect(record?.error).toMatch(new RegExp(`127\\.0\\.0\\.1:${replica.port}`));
