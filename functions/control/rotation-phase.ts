@@ -7,15 +7,16 @@ import { formatEndpoint } from '../core/endpoint';
 import { redact, RedisHaError, StateConflictError } from '../core/errors';
 import { EventType } from '../core/events';
 import { mapAddress, type SentinelCluster } from '../core/inventory';
-import { isPublished, isTerminal, nextPhase, type RotationRecord } from '../core/rotation';
+import { isTerminal, nextPhase, type RotationRecord } from '../core/rotation';
 import { graceRemainingMs, resolveFailure } from '../core/rotation-policy';
 import { templateValues } from '../core/template-values';
 import { noFaults } from './fault-points';
 import { writePlatformParameters } from './platform-parameters';
 import { loadCredentials, probeCluster } from './probe-cluster';
 import type { ControlDeps } from './reconcile';
-import { RotationAbortRefusedError, RotationStepError } from './rotation-errors';
+import { RotationStepError } from './rotation-errors';
 import { acquireRotationLock, lockedError } from './rotation-lock';
+import { closeRolledBack, type Closing } from './rotation-rollback';
 import { deleteInFlightCopies, loadSecrets, storePending } from './rotation-secrets';
 import { rotationFindings } from './rotation-start';
 import { RotationSteps, type RotationSecrets } from './rotation-steps';
@@ -67,28 +68,8 @@ export async function runRotationPhase(
   return new PhaseRun(cluster, deps, options).run(record);
 }
 
-/**
- * Turns a rotation before publishing towards its rollback (`rotate --abort`, a state machine's
- * catch): `started` closes at once (nothing reached Redis), an earlier phase becomes
- * `rolling-back` with `reason` added to its error, `rolling-back` and terminal records come back
- * as they are. Refuses (RotationAbortRefusedError) once published. The lock must be held.
- */
-export async function beginRollback(
-  cluster: SentinelCluster,
-  record: RotationRecord,
-  deps: RotationPhaseDeps,
-  options: Omit<RotationPhaseOptions, 'signal'> & { readonly reason: string },
-): Promise<RotationRecord> {
-  if (isTerminal(record.phase) || record.phase === 'rolling-back') return record;
-  if (isPublished(record.phase)) throw new RotationAbortRefusedError(cluster.name, record);
-  const run = new PhaseRun(cluster, deps, options);
-  const error = record.error ? `${record.error}; ${options.reason}` : options.reason;
-  if (record.phase === 'started') return run.closeRolledBack({ ...record, error }, {});
-  return run.trail.save({ ...record, phase: 'rolling-back', error }, record.phase);
-}
-
 class PhaseRun {
-  readonly trail: RotationTrail;
+  private readonly trail: RotationTrail;
   private readonly steps: RotationSteps;
   /** Loaded by this call only, for redacting error texts. */
   private secrets: RotationSecrets | undefined;
@@ -100,6 +81,15 @@ class PhaseRun {
   ) {
     this.trail = new RotationTrail(cluster, deps, options.actor);
     this.steps = new RotationSteps(cluster, deps);
+  }
+
+  private get closing(): Closing {
+    return {
+      cluster: this.cluster,
+      deps: this.deps,
+      trail: this.trail,
+      holder: this.options.holder,
+    };
   }
 
   async run(record: RotationRecord): Promise<RotationPhaseOutcome> {
@@ -219,7 +209,7 @@ class PhaseRun {
     switch (resolution) {
       case 'close-rolled-back':
         return {
-          record: await this.closeRolledBack({ ...record, error: message }, {}),
+          record: await closeRolledBack(this.closing, { ...record, error: message }, {}),
           failure: message,
           graceRemainingMs: 0,
         };
@@ -301,35 +291,7 @@ class PhaseRun {
     const outcome = await this.steps.revert(nodes, secrets, record.sharedPasswordUsers ?? {});
     if (outcome.unreverted.length > 0)
       throw new RedisHaError('ROLLBACK_INCOMPLETE', outcome.unreverted.join('; '));
-    return this.closeRolledBack(record, outcome);
-  }
-
-  async closeRolledBack(
-    record: RotationRecord,
-    {
-      skipped = [],
-      unpersisted = [],
-    }: { skipped?: readonly string[]; unpersisted?: readonly string[] },
-  ): Promise<RotationRecord> {
-    await deleteInFlightCopies(this.cluster, this.deps.parameters);
-    const done = await this.trail.save(
-      { ...record, phase: 'rolled-back', completedAt: this.trail.now() },
-      record.phase,
-    );
-    const notes = [
-      ...(skipped.length ? [`skipped unreachable: ${skipped.join('; ')}`] : []),
-      // The old password is back in memory there; their config may still hold the new one.
-      ...(unpersisted.length
-        ? [`reverted in memory but not persisted: ${unpersisted.join('; ')}`]
-        : []),
-    ];
-    await this.trail.journal(done, 'rolled-back', 'done', notes.join('; '));
-    await this.trail.publish(done, EventType.rotationRolledBack, {
-      error: record.error,
-      ...(unpersisted.length ? { unpersisted } : {}),
-    });
-    await this.deps.state.releaseLock(this.cluster.name, record.rotationId, this.options.holder);
-    return done;
+    return closeRolledBack(this.closing, record, outcome);
   }
 
   private lock(rotationId: string, leaseMs: number): Promise<boolean> {

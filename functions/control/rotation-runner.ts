@@ -17,7 +17,8 @@ import {
 } from './rotation-errors';
 import { describeLockHolder } from '../core/rotation-holder';
 import { acquireRotationLock, lockedError, type RotationHolders } from './rotation-lock';
-import { beginRollback, runRotationPhase, type RotationPhaseDeps } from './rotation-phase';
+import { runRotationPhase, type RotationPhaseDeps } from './rotation-phase';
+import { beginRollback } from './rotation-rollback';
 import { planRotation, startRotation } from './rotation-start';
 import { RotationTrail } from './rotation-trail';
 

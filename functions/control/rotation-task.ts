@@ -3,7 +3,7 @@
 // carry everything). The execution name is the rotation id and holds the lock. A retried task
 // whose first attempt committed returns the record as it is, so retries are harmless. Errors
 // that a retry cannot fix carry a stable `name` for the state machine's Retry/Catch.
-import { StateConflictError } from '../core/errors';
+import { RedisHaError, StateConflictError } from '../core/errors';
 import type { SentinelCluster } from '../core/inventory';
 import { isPublished, isTerminal, type RotationRecord } from '../core/rotation';
 import { hasMovedPast } from '../core/rotation-policy';
@@ -19,7 +19,8 @@ import {
   RotationLockedError,
   RotationRefusedError,
 } from './rotation-errors';
-import { beginRollback, runRotationPhase, type RotationPhaseDeps } from './rotation-phase';
+import { runRotationPhase, type RotationPhaseDeps } from './rotation-phase';
+import { beginRollback } from './rotation-rollback';
 import { startRotation } from './rotation-start';
 import { RotationTrail } from './rotation-trail';
 
@@ -46,7 +47,7 @@ export function rotationTaskErrorName(error: unknown): RotationTaskErrorName | u
     return RotationTaskErrorName.refused;
   if (error instanceof RotationLockedError) return RotationTaskErrorName.locked;
   if (error instanceof StateConflictError) return RotationTaskErrorName.conflict;
-  if (error instanceof Error && 'code' in error && error.code === 'BAD_ROTATION_TASK_INPUT')
+  if (error instanceof RedisHaError && error.code === 'BAD_ROTATION_TASK_INPUT')
     return RotationTaskErrorName.badInput;
   return undefined;
 }
@@ -76,8 +77,9 @@ export async function runRotationTask(
   try {
     const task = parseRotationTaskInput(input);
     if (task.cluster !== cluster.name)
-      throw new StateConflictError(
-        `rotation task input names cluster ${task.cluster}, but it runs for ${cluster.name}`,
+      throw new RedisHaError(
+        'BAD_ROTATION_TASK_INPUT',
+        `rotation task input: cluster: ${task.cluster} given, but the task runs for ${cluster.name}`,
       );
     const record = await runTask(task, cluster, deps, options);
     return rotationTaskOutput(record, deps.clock.now());

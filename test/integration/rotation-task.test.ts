@@ -142,6 +142,10 @@ describe('rotation tasks', () => {
         message: 'rotation task input: isForced: expected boolean',
       },
     );
+    await expect(bench.task({ ...START, cluster: 'other' })).rejects.toMatchObject({
+      name: 'BadRotationTaskInput',
+      message: 'rotation task input: cluster: other given, but the task runs for test',
+    });
     // The state machine's catch before publishing: roll back, then a new rotation may start.
     const rolledBack = await bench.task({ ...advance(stored), action: 'rollback' });
     const next = await bench.task({ ...START, rotationId: 'exec-2' });
