@@ -101,6 +101,12 @@ class PhaseRun {
     // Renew the lease before each step; losing it means another runner took over.
     if (!(await this.lock(record.rotationId, this.options.leaseMs)))
       throw await lockedError(this.deps, this.cluster.name);
+    // A record read before another runner moved it must not drive a step that runner did.
+    const stored = await this.deps.state.getRotation(this.cluster.name, record.rotationId);
+    if (stored?.phase !== phase)
+      throw new StateConflictError(
+        `rotation ${record.rotationId} of ${this.cluster.name} is ${stored ? `at ${stored.phase}` : 'not stored'}, not at ${phase}: another run moved it`,
+      );
     let next: RotationRecord;
     try {
       if (phase === 'rolling-back')

@@ -3,12 +3,15 @@
 // Wait for the grace period, retried tasks, a crash after a commit, a second start refused, and
 // the catch path that rolls back before publishing. Real redis-server and sentinel processes.
 import { afterEach, describe, expect, it } from 'vitest';
-import { isTerminal } from '../../functions/core/rotation';
+import { StateConflictError } from '../../functions/core/errors';
+import { isTerminal, type RotationRecord } from '../../functions/core/rotation';
 import type { RotationTaskOutput } from '../../functions/core/rotation-task-input';
+import { runRotationPhase } from '../../functions/control/rotation-phase';
+import { localRotationDeps } from '../../functions/wiring/local';
 import { accepts } from '../support/rotation';
 import { taskBench } from '../support/rotation-task';
 import { expectNoSecret, fingerprint } from '../support/secrets';
-import { Harness, PASSWORD, PASSWORD_PARAMETER } from '../support/topology';
+import { controlDepsFor, Harness, PASSWORD, PASSWORD_PARAMETER } from '../support/topology';
 
 const harness = new Harness();
 afterEach(() => harness.cleanup());
@@ -124,10 +127,24 @@ describe('rotation tasks', () => {
     const bench = await taskBench(harness, topology);
 
     const first = await bench.task(START);
+    const staleRecord = await bench.backend.state.getRotation('test', 'exec-1');
     const second = bench.task({ ...START, rotationId: 'exec-2' });
     await expect(second).rejects.toMatchObject({ name: 'RotationLocked' });
     await expect(second).rejects.toThrow(/cluster test is already rotating/);
     const stored = await bench.task(advance(first));
+    // A runner holding a record read before the step above must not redo that step.
+    const journalBefore = await bench.backend.state.readJournal({ rotationId: 'exec-1' });
+    const stale = runRotationPhase(
+      bench.cluster,
+      staleRecord as RotationRecord,
+      localRotationDeps(controlDepsFor(bench.backend)),
+      { holder: 'exec-1', leaseMs: 60_000 },
+    );
+    await expect(stale).rejects.toThrow(StateConflictError);
+    await expect(stale).rejects.toThrow(
+      /is at pending-stored, not at started: another run moved it/,
+    );
+    expect(await bench.backend.state.readJournal({ rotationId: 'exec-1' })).toEqual(journalBefore);
     const ahead = bench.task({ ...START, action: 'advance', expectedPhase: 'verified' });
     await expect(ahead).rejects.toMatchObject({ name: 'StateConflict' });
     await expect(ahead).rejects.toThrow(/is at pending-stored, not verified/);
