@@ -20,6 +20,7 @@ import {
   RotationRefusedError,
 } from './rotation-errors';
 import { runRotationPhase, type RotationPhaseDeps } from './rotation-phase';
+import { acquireRotationLock, lockedError } from './rotation-lock';
 import { beginRollback } from './rotation-rollback';
 import { startRotation } from './rotation-start';
 import { RotationTrail } from './rotation-trail';
@@ -120,6 +121,16 @@ async function runTask(
   if (task.action === 'rollback') {
     if (isTerminal(stored.phase)) return stored;
     if (isPublished(stored.phase)) throw new RotationAbortRefusedError(cluster.name, stored);
+    if (
+      !(await acquireRotationLock(
+        deps,
+        cluster.name,
+        task.rotationId,
+        task.rotationId,
+        phaseOptions.leaseMs,
+      ))
+    )
+      throw await lockedError(deps, cluster.name);
     const reason = `rolled back by ${task.actor} at ${stored.phase}`;
     if (stored.phase !== 'rolling-back')
       await new RotationTrail(cluster, deps, task.actor).journal(
