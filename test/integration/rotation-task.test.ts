@@ -222,4 +222,38 @@ describe('rotation tasks', () => {
     );
     expect(await bench.backend.state.getLock('test')).toBeUndefined();
   });
+
+  it('rolls forward after publishing: a step 7 that fails on a dead node is retryable, and the retry finishes once it is back', async () => {
+    const topology = await harness.topology();
+    const bench = await taskBench(harness, topology);
+    const replica = topology.nodes[2];
+    if (!replica) throw new Error('no replica');
+
+    let output = await bench.task(START);
+    while (output.phase !== 'published') output = await bench.task(advance(output));
+    const published = output;
+    await topology.kill(replica);
+    bench.wait(published.graceSeconds);
+    const failed = bench.task(advance(published));
+    await expect(failed).rejects.toMatchObject({ code: 'ROTATION_FAILED', name: 'RedisHaError' });
+    await expect(failed).rejects.toThrow(/failed at published: .*; run it again to resume/);
+    const afterFailure = await bench.backend.state.getRotation('test', 'exec-1');
+    await topology.restartWith(replica);
+    output = await bench.task(advance(published));
+    while (!isTerminal(output.phase)) output = await bench.task(advance(output));
+    const password = (await bench.backend.parameters.get(PASSWORD_PARAMETER))?.value ?? '';
+    const failedEvent = bench.backend.events
+      .list({ limit: 100 })
+      .map((e) => e.event)
+      .find((e) => e.type === 'redis-ha.rotation.failed');
+
+    expect(afterFailure?.phase).toBe('published');
+    expect(output.phase).toBe('completed');
+    expect(failedEvent?.data).toMatchObject({ phase: 'published', willResume: true });
+    for (const node of topology.nodes) {
+      expect(await accepts(topology, node.port, password), `new on ${node.port}`).toBe(true);
+      expect(await accepts(topology, node.port, PASSWORD), `old on ${node.port}`).toBe(false);
+    }
+    expect(await bench.backend.state.getLock('test')).toBeUndefined();
+  });
 });
