@@ -4,7 +4,8 @@
 import { mapAddress, sentinelEndpoints, type SentinelCluster } from '../core/inventory';
 import { formatEndpoint, sameEndpoint, type Endpoint } from '../core/endpoint';
 import type { MissingPassword, Observation } from '../core/observation';
-import type { ConnectionOptions, ParameterStore, RedisGateway } from '../core/ports';
+import { dataConnection, sentinelConnection } from '../core/connection';
+import type { ParameterStore, RedisGateway } from '../core/ports';
 import { chooseCandidate, decideVerdict, type Verdict } from '../core/verdict';
 
 export interface ClusterCredentials {
@@ -49,50 +50,6 @@ export async function loadCredentials(
     dataPasswordVersion: data?.version ?? 0,
     sentinelPasswordVersion: sentinel?.version ?? 0,
     ...(sentinel ? { sentinelPassword: sentinel.value } : {}),
-  };
-}
-
-function tlsOptions(cluster: SentinelCluster): ConnectionOptions['tls'] {
-  const tls = cluster.tls;
-  if (!tls?.enabled) return undefined;
-  return {
-    rejectUnauthorized: tls.rejectUnauthorized,
-    ...(tls.caFile ? { caFile: tls.caFile } : {}),
-    ...(tls.servername ? { servername: tls.servername } : {}),
-  };
-}
-
-/** How to reach the data nodes: the cluster's ACL user and command renames. */
-export function dataConnection(
-  cluster: SentinelCluster,
-  password: string | undefined,
-): ConnectionOptions {
-  return {
-    ...connection(cluster, cluster.username, password),
-    commandRenames: cluster.commandRenames,
-  };
-}
-
-/** How to reach the sentinels: their own user and password, no renames. */
-export function sentinelConnection(
-  cluster: SentinelCluster,
-  password: string | undefined,
-): ConnectionOptions {
-  return connection(cluster, cluster.sentinelUsername, password);
-}
-
-function connection(
-  cluster: SentinelCluster,
-  username: string | undefined,
-  password: string | undefined,
-): ConnectionOptions {
-  const tls = tlsOptions(cluster);
-  return {
-    connectTimeoutMs: cluster.timeouts.connectMs,
-    commandTimeoutMs: cluster.timeouts.commandMs,
-    ...(username ? { username } : {}),
-    ...(password ? { password } : {}),
-    ...(tls ? { tls } : {}),
   };
 }
 

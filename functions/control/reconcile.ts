@@ -19,7 +19,8 @@ import type {
 } from '../core/ports';
 import type { Verdict } from '../core/verdict';
 import { noFaults, type FaultPoint } from './fault-points';
-import { parametersDigest, templateValues, writePlatformParameters } from './platform-parameters';
+import { parametersDigest, templateValues } from '../core/template-values';
+import { writePlatformParameters } from './platform-parameters';
 import { probeCluster, type ProbeResult } from './probe-cluster';
 
 export interface ControlDeps {

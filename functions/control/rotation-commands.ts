@@ -5,7 +5,7 @@ import type { Endpoint } from '../core/endpoint';
 import { GatewayError } from '../core/errors';
 import type { SentinelCluster } from '../core/inventory';
 import type { ConnectionOptions } from '../core/ports';
-import { dataConnection, sentinelConnection } from './probe-cluster';
+import { dataConnection, sentinelConnection } from '../core/connection';
 import type { ControlDeps } from './reconcile';
 
 export class RotationCommands {

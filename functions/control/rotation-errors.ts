@@ -2,7 +2,7 @@
 // period, refused (verdict, a node without a config file), or an abort past publishing. Each
 // message says what to do next; none holds a secret.
 import { RedisHaError } from '../core/errors';
-import type { RotationRecord } from '../core/rotation';
+import type { RotationPhase, RotationRecord } from '../core/rotation';
 
 /** The lock is held by another runner, or another rotation of the cluster is in flight. */
 export class RotationLockedError extends RedisHaError {
@@ -44,6 +44,25 @@ export class RotationAbortRefusedError extends RedisHaError {
       'ROTATION_ABORT_REFUSED',
       `cannot abort rotation ${record.rotationId} of ${cluster}: it is past publishing (phase ${record.phase}), so the platforms already read the new password and rolling back would cut them off. ` +
         `Run \`redis-ha rotate ${cluster}\` again to roll it forward instead${record.graceEndsAt ? ` (it removes the old password once the grace period ends at ${record.graceEndsAt})` : ''}.`,
+    );
+  }
+}
+
+/**
+ * A step failed where the rotation resumes instead of rolling back: at or after publishing (the
+ * platforms read the new password, so it rolls forward) or during a rollback. Running the same
+ * phase again resumes it. The detail is redacted: no secret.
+ */
+export class RotationStepError extends RedisHaError {
+  readonly willResume = true;
+  constructor(
+    cluster: string,
+    readonly phase: RotationPhase,
+    detail: string,
+  ) {
+    super(
+      'ROTATION_FAILED',
+      `rotation of ${cluster} failed at ${phase}: ${detail}; run it again to resume`,
     );
   }
 }

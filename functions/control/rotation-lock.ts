@@ -1,39 +1,39 @@
-// Who holds a cluster's rotation lock, and whether that holder provably died. A lock owner is
-// `host:pid:uuid`, so a runner on the same host can tell a crashed holder (its pid is gone) from
-// a live one and take over at once instead of waiting out the lease. It never takes over from a
-// live process, nor from one on another host: there only the lease's expiry tells.
-import { randomUUID } from 'node:crypto';
-// Allowed for now: the owner names this host and pid. Issue 11 makes the lock owner the
-// rotation's id (a fresh Lambda must hold the lease), and this import then goes away.
-// eslint-disable-next-line no-restricted-imports -- issue 11: owner becomes the rotation id
-import { hostname } from 'node:os';
+// A cluster's rotation lock: owned by the rotation's id, so every step of that rotation (a fresh
+// Lambda, a resumed process) may hold it, and held by a `holder`: the execution name in Step
+// Functions, `host:pid:uuid` for a local runner. A local holder on this host whose process is
+// gone provably died, so its lock can be taken over at once instead of waiting out the lease;
+// the wiring tells that (host name, pid checks), never this module.
+import { describeLockHolder } from '../core/rotation-holder';
+import type { ControlDeps } from './reconcile';
+import { RotationLockedError } from './rotation-errors';
 
-/** A fresh lock owner id for this process: `host:pid:uuid`. */
-export function lockOwnerId(): string {
-  return `${hostname()}:${process.pid}:${randomUUID()}`;
+/** Who runs rotations in this runtime: mints holder ids and tells a dead holder from a live one. */
+export interface RotationHolders {
+  /** A new holder id for one runner (`host:pid:uuid` locally). */
+  next(): string;
+  /** True only when `holder` provably died (a local process now gone); false when unknowable. */
+  isGone(holder: string): boolean;
 }
 
-/** `host:pid` of an owner id, for messages; the owner itself when it has another shape. */
-export function describeLockOwner(owner: string): string {
-  const parts = owner.split(':');
-  return parts.length >= 3 ? `process ${parts.at(-2)} on ${parts.slice(0, -2).join(':')}` : owner;
+/** Takes or renews the lock of `cluster` for rotation `rotationId`, held by `holder`. */
+export function acquireRotationLock(
+  deps: Pick<ControlDeps, 'state' | 'clock'>,
+  cluster: string,
+  rotationId: string,
+  holder: string,
+  leaseMs: number,
+): Promise<boolean> {
+  return deps.state.acquireLock(cluster, { owner: rotationId, holder }, leaseMs, deps.clock.now());
 }
 
-/**
- * True only when `owner` ran on this host and its process no longer exists (SIGKILL, crash).
- * A pid reused by another process reads as alive: the safe side, the lease then decides.
- */
-export function isLockOwnerGone(owner: string): boolean {
-  const parts = owner.split(':');
-  if (parts.length < 3) return false;
-  const pid = Number(parts.at(-2));
-  if (parts.slice(0, -2).join(':') !== hostname() || !Number.isInteger(pid) || pid <= 0)
-    return false;
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+/** The error for a lock someone else holds, naming who and until when. */
+export async function lockedError(
+  deps: Pick<ControlDeps, 'state'>,
+  cluster: string,
+): Promise<RotationLockedError> {
+  const held = await deps.state.getLock(cluster);
+  const by = held
+    ? `${describeLockHolder(held.holder)} holds its lock until ${held.expiresAt}`
+    : 'another runner holds its lock';
+  return new RotationLockedError(cluster, `${by}; see \`redis-ha rotations\``);
 }

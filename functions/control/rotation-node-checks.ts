@@ -11,7 +11,7 @@ import {
   usersHoldingPassword,
   type NodeFacts,
 } from '../core/rotation-preflight';
-import { dataConnection } from './probe-cluster';
+import { dataConnection } from '../core/connection';
 import type { ControlDeps } from './reconcile';
 import type { RotationCommands } from './rotation-commands';
 import type { PasswordPair } from './rotation-steps';

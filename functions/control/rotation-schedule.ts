@@ -1,8 +1,9 @@
 // What `watch` does for rotations at every tick: finish rotations whose grace period has ended
-// (or whose runner crashed), and start those the inventory's `rotation.everyDays` says are due.
-// A rotation therefore survives a restart of the process that started it.
+// (or whose runner crashed), and start those the inventory's `rotation.everyDays` says are due
+// (the rule: core/rotation-policy.ts). A rotation therefore survives a restart of the process
+// that started it.
 import type { Inventory } from '../core/inventory';
-import { isRotationDue, isTerminal, type RotationRecord } from '../core/rotation';
+import { scheduledRotation } from '../core/rotation-policy';
 import {
   RotationLockedError,
   RotationRefusedError,
@@ -10,8 +11,7 @@ import {
   type RotationDeps,
 } from './rotation-runner';
 
-/** After a rollback, a scheduled rotation waits this long before trying again. */
-export const RETRY_AFTER_ROLLBACK_MS = 60 * 60_000;
+export { RETRY_AFTER_ROLLBACK_MS } from '../core/rotation-policy';
 
 export async function runDueRotations(
   inventory: Inventory,
@@ -20,22 +20,15 @@ export async function runDueRotations(
 ): Promise<void> {
   const now = deps.clock.now();
   for (const cluster of inventory.clusters) {
-    const record = (await deps.state.getRotation(cluster.name)) as RotationRecord | undefined;
-    const inFlight = record && !isTerminal(record.phase);
+    const record = await deps.state.getRotation(cluster.name);
     const lock = await deps.state.getLock(cluster.name);
-    const isLocked = !!lock && lock.expiresAt > now.toISOString();
-    const isDue =
-      !inFlight &&
-      isRotationDue(
-        cluster.rotation.everyDays,
-        record?.phase === 'completed' ? record.completedAt : null,
-        now,
-      ) &&
-      !(
-        record?.phase === 'rolled-back' &&
-        now.getTime() - Date.parse(record.updatedAt) < RETRY_AFTER_ROLLBACK_MS
-      );
-    if (isLocked || (!inFlight && !isDue)) continue;
+    const action = scheduledRotation({
+      record,
+      isLocked: !!lock && lock.expiresAt > now.toISOString(),
+      everyDays: cluster.rotation.everyDays,
+      now,
+    });
+    if (action === 'none') continue;
     const runner = new RotationRunner(cluster, deps, {
       actor: 'schedule',
       waitForGrace: false,

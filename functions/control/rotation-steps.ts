@@ -10,12 +10,8 @@ import { noFaults } from './fault-points';
 import { isUnreachable, RotationCommands } from './rotation-commands';
 import { NodeChecks } from './rotation-node-checks';
 import type { ControlDeps } from './reconcile';
-import {
-  loadCredentials,
-  probeCluster,
-  sentinelConnection,
-  type ProbeResult,
-} from './probe-cluster';
+import { sentinelConnection } from '../core/connection';
+import { loadCredentials, probeCluster, type ProbeResult } from './probe-cluster';
 
 /** Old and new password of a rotation, held in memory only. */
 export interface PasswordPair {

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { sentinelEndpoints, type Inventory, type SentinelCluster } from '../core/inventory';
 import { formatEndpoint } from '../core/endpoint';
 import type { SentinelSubscription } from '../core/ports';
-import { loadCredentials, sentinelConnection } from './probe-cluster';
+import { sentinelConnection } from '../core/connection';
+import { loadCredentials } from './probe-cluster';
 import {
   ReconcileAbortedError,
   reconcileCluster,

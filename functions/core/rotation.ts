@@ -1,6 +1,6 @@
 // The password rotation state machine for self-hosted Sentinel clusters: phases, what each
 // step does, how a failure resolves (roll back before publishing, forward after), and password
-// generation. Pure: the runner (functions/control/rotation-runner.ts) does the I/O.
+// generation. Pure: functions/control/rotation-phase.ts does the I/O, one phase per call.
 import { RedisHaError } from './errors';
 import { EventType } from './events';
 import type { SentinelCluster } from './inventory';
@@ -31,7 +31,8 @@ export const RotationPhase = {
 } as const;
 export type RotationPhase = (typeof RotationPhase)[keyof typeof RotationPhase];
 
-const FORWARD: readonly RotationPhase[] = [
+/** The forward path, in order; `rolling-back` and `rolled-back` lie off it. */
+export const FORWARD_PHASES: readonly RotationPhase[] = [
   'started',
   'pending-stored',
   'nodes-added',
@@ -76,16 +77,16 @@ export function isTerminal(phase: RotationPhase): boolean {
 
 /** True once the new password is what the platforms read: failures then roll forward. */
 export function isPublished(phase: RotationPhase): boolean {
-  return FORWARD.indexOf(phase) >= FORWARD.indexOf('published');
+  return FORWARD_PHASES.indexOf(phase) >= FORWARD_PHASES.indexOf('published');
 }
 
 /** The phase after `phase` on the forward path. */
 export function nextPhase(phase: RotationPhase): RotationPhase {
-  const index = FORWARD.indexOf(phase);
-  if (index < 0 || index === FORWARD.length - 1) {
+  const index = FORWARD_PHASES.indexOf(phase);
+  if (index < 0 || index === FORWARD_PHASES.length - 1) {
     throw new RedisHaError('ROTATION_NO_NEXT_PHASE', `no phase after ${phase}`);
   }
-  return FORWARD[index + 1] as RotationPhase;
+  return FORWARD_PHASES[index + 1] as RotationPhase;
 }
 
 /** Where the in-flight passwords live, next to the password parameter. */

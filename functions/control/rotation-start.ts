@@ -1,0 +1,183 @@
+// Step 1 of a rotation: the checks before anything is written (the verdict unless forced, nodes
+// without a config file, users sharing the password), the lock, and the record in phase
+// `started`; and `--dry-run`'s plan from the same checks. Reads the current password to look
+// (ACL LIST shows hashes); never writes, records or logs it.
+import { parseEndpoint, type Endpoint } from '../core/endpoint';
+import { StateConflictError } from '../core/errors';
+import { EventType } from '../core/events';
+import { gracePeriodMs, type SentinelCluster } from '../core/inventory';
+import { isTerminal, rotationPlan, type RotationRecord } from '../core/rotation';
+import {
+  describeSharedUsers,
+  nodesWithoutConfigFile,
+  sharedPasswordUsers,
+  unpersistableRefusal,
+  unpersistedWarning,
+  type NodeFacts,
+} from '../core/rotation-preflight';
+import { probeCluster, type ProbeResult } from './probe-cluster';
+import type { ControlDeps } from './reconcile';
+import { RotationLockedError, RotationRefusedError } from './rotation-errors';
+import { acquireRotationLock, lockedError } from './rotation-lock';
+import { dataNodes, RotationSteps } from './rotation-steps';
+import { RotationTrail } from './rotation-trail';
+
+export interface StartRotationOptions {
+  /** The new rotation's id: a UUID locally, the execution name in Step Functions. */
+  readonly rotationId: string;
+  /** Who started it, for the audit trail (`cli:alice`, `schedule`). */
+  readonly actor: string;
+  /** Start even when the verdict is not ok (a node without a config file still refuses). */
+  readonly isForced: boolean;
+  /** Overrides the inventory's grace period. */
+  readonly gracePeriodMs?: number;
+  /** Who holds the lock while this runs (`host:pid:uuid` locally, the rotation id in AWS). */
+  readonly holder: string;
+  readonly leaseMs: number;
+}
+
+/**
+ * Begins a rotation: takes the lock (owner = `rotationId`), checks the cluster, and records the
+ * rotation in phase `started` (a conditional write: no other rotation may be in flight). Throws
+ * RotationLockedError (held, or another rotation in flight), RotationRefusedError (verdict not
+ * ok and not forced, a node without a config file) or StateConflictError (`rotationId` exists);
+ * on any refusal the lock is released and nothing is written.
+ */
+export async function startRotation(
+  cluster: SentinelCluster,
+  deps: ControlDeps,
+  options: StartRotationOptions,
+): Promise<RotationRecord> {
+  const { rotationId, holder } = options;
+  if (await deps.state.getRotation(cluster.name, rotationId))
+    throw new StateConflictError(`rotation ${rotationId} of ${cluster.name} has already started`);
+  if (!(await acquireRotationLock(deps, cluster.name, rotationId, holder, options.leaseMs)))
+    throw await lockedError(deps, cluster.name);
+  const trail = new RotationTrail(cluster, deps, options.actor);
+  let record: RotationRecord;
+  try {
+    const latest = await deps.state.getRotation(cluster.name);
+    if (latest && !isTerminal(latest.phase))
+      throw new RotationLockedError(
+        cluster.name,
+        `rotation ${latest.rotationId} is in flight at ${latest.phase}`,
+      );
+    const now = trail.now();
+    const check = await preflight(cluster, deps, ({ verdict }) => {
+      if (verdict.status === 'ok' || options.isForced) return;
+      const reasons = verdict.reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
+      throw new RotationRefusedError(cluster.name, `verdict is ${verdict.status} (${reasons})`);
+    });
+    if (check.refusal) throw new RotationRefusedError(cluster.name, check.refusal, false);
+    record = await trail.save(
+      {
+        rotationId,
+        cluster: cluster.name,
+        phase: 'started',
+        actor: options.actor,
+        startedAt: now,
+        updatedAt: now,
+        gracePeriodMs: options.gracePeriodMs ?? gracePeriodMs(cluster),
+        graceEndsAt: null,
+        isForced: options.isForced,
+        nodes: check.nodes,
+        sentinels: [...cluster.sentinels],
+        error: null,
+        completedAt: null,
+        sharedPasswordUsers: sharedPasswordUsers(check.facts, userOf(cluster)),
+        unpersistedNodes: check.unpersisted,
+      },
+      null,
+    );
+  } catch (error) {
+    await deps.state.releaseLock(cluster.name, rotationId, holder);
+    throw error;
+  }
+  await trail.journal(record, 'started', 'done', startedDetail(record));
+  await trail.publish(record, EventType.rotationStarted, {
+    nodes: record.nodes,
+    actor: record.actor,
+    ...rotationFindings(record),
+  });
+  return record;
+}
+
+/** What a rotation would do, without doing any of it (`rotate --dry-run`). */
+export async function planRotation(
+  cluster: SentinelCluster,
+  deps: ControlDeps,
+  options: { readonly isForced: boolean; readonly gracePeriodMs?: number },
+): Promise<string[]> {
+  const check = await preflight(cluster, deps);
+  return rotationPlan(cluster, {
+    nodes: check.nodes,
+    status: check.probe.verdict.status,
+    isForced: options.isForced,
+    gracePeriodMs: options.gracePeriodMs ?? gracePeriodMs(cluster),
+    sharedUsers: describeSharedUsers(sharedPasswordUsers(check.facts, userOf(cluster))),
+    configFileNote: check.refusal
+      ? { isRefusal: true, text: check.refusal }
+      : check.unpersisted.length > 0
+        ? { isRefusal: false, text: unpersistedWarning(check.unpersisted) }
+        : null,
+  });
+}
+
+/** Users sharing the password and nodes rotated in memory only, for events (no secret). */
+export function rotationFindings(record: RotationRecord): Record<string, unknown> {
+  const unpersisted = record.unpersistedNodes ?? [];
+  return {
+    sharedPasswordUsers: record.sharedPasswordUsers ?? {},
+    unpersistedNodes: unpersisted,
+    ...(unpersisted.length > 0 ? { warning: unpersistedWarning(unpersisted) } : {}),
+  };
+}
+
+interface Preflight {
+  readonly probe: ProbeResult;
+  readonly nodes: string[];
+  readonly facts: NodeFacts[];
+  readonly unpersisted: string[];
+  /** Why no rotation may start on these nodes, or null. */
+  readonly refusal: string | null;
+}
+
+/**
+ * Reads before anything is written: the verdict (`check` may refuse on it before the nodes are
+ * asked anything), the nodes, their config files and the users sharing the password.
+ */
+async function preflight(
+  cluster: SentinelCluster,
+  deps: ControlDeps,
+  check: (probe: ProbeResult) => void = () => undefined,
+): Promise<Preflight> {
+  const probe = await probeCluster(cluster, deps);
+  check(probe);
+  const nodes = dataNodes(cluster, probe);
+  const password = probe.credentials.dataPassword;
+  // Without a stored password there is nothing to log in with: step 2 then stops the rotation.
+  const facts = password
+    ? await new RotationSteps(cluster, deps).inspect(
+        nodes.map((n) => parseEndpoint(n) as Endpoint),
+        password,
+      )
+    : [];
+  const unpersisted = nodesWithoutConfigFile(facts);
+  const refusal = unpersistableRefusal(unpersisted, cluster.rotation.allowUnpersisted);
+  return { probe, nodes, facts, unpersisted, refusal };
+}
+
+function startedDetail(record: RotationRecord): string {
+  const shared = describeSharedUsers(record.sharedPasswordUsers ?? {});
+  return [
+    `nodes ${record.nodes.join(', ')}; grace ${record.gracePeriodMs} ms`,
+    ...(shared ? [`old password also accepted by ${shared}: they rotate too`] : []),
+    ...(record.unpersistedNodes?.length
+      ? [`warning: ${unpersistedWarning(record.unpersistedNodes)}`]
+      : []),
+  ].join('; ');
+}
+
+function userOf(cluster: SentinelCluster): string {
+  return cluster.username ?? 'default';
+}

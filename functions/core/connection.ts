@@ -1,0 +1,49 @@
+// How to reach a cluster's sentinels and data nodes: user, password, TLS, timeouts and command
+// renames, from the inventory. Pure: the gateway does the connecting (and reads the CA file).
+import type { SentinelCluster } from './inventory';
+import type { ConnectionOptions } from './ports';
+
+/** The cluster's TLS settings as the gateway takes them; undefined without TLS. */
+export function tlsOptions(cluster: SentinelCluster): ConnectionOptions['tls'] {
+  const tls = cluster.tls;
+  if (!tls?.enabled) return undefined;
+  return {
+    rejectUnauthorized: tls.rejectUnauthorized,
+    ...(tls.caFile ? { caFile: tls.caFile } : {}),
+    ...(tls.servername ? { servername: tls.servername } : {}),
+  };
+}
+
+/** How to reach the data nodes: the cluster's ACL user and command renames. */
+export function dataConnection(
+  cluster: SentinelCluster,
+  password: string | undefined,
+): ConnectionOptions {
+  return {
+    ...connection(cluster, cluster.username, password),
+    commandRenames: cluster.commandRenames,
+  };
+}
+
+/** How to reach the sentinels: their own user and password, no renames. */
+export function sentinelConnection(
+  cluster: SentinelCluster,
+  password: string | undefined,
+): ConnectionOptions {
+  return connection(cluster, cluster.sentinelUsername, password);
+}
+
+function connection(
+  cluster: SentinelCluster,
+  username: string | undefined,
+  password: string | undefined,
+): ConnectionOptions {
+  const tls = tlsOptions(cluster);
+  return {
+    connectTimeoutMs: cluster.timeouts.connectMs,
+    commandTimeoutMs: cluster.timeouts.commandMs,
+    ...(username ? { username } : {}),
+    ...(password ? { password } : {}),
+    ...(tls ? { tls } : {}),
+  };
+}
