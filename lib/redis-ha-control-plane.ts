@@ -1,0 +1,454 @@
+// The redis-ha control plane as one L3 construct: scheduled probe/watch Lambda, the rotation
+// state machine, the IAM-authorised HTTP API, DynamoDB state, SNS events, alarms, dashboard.
+// Infrastructure only: handler code is bundled from its entry files, never imported.
+import { mkdirSync, mkdtempSync, copyFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
+import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Code, LayerVersion, Runtime } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke as ScheduleLambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import {
+  DefinitionBody,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ControlPlaneAlarms } from './control-plane-alarms';
+import { ControlPlaneApi } from './control-plane-api';
+import { controlPlaneFunction } from './control-plane-functions';
+import { LAYER_INVENTORY_FILE, type ControlPlaneInventory } from './control-plane-inventory';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './control-plane-metrics';
+import { acknowledgeFindings } from './control-plane-nag';
+import { ControlPlaneTables } from './control-plane-tables';
+import { parameterArn, parameterNames } from './parameter-access';
+import { rotationDefinition } from './rotation-state-machine';
+
+/**
+ * Environment variables the functions read (functions/wiring/aws.ts). Which function gets
+ * which is listed in the README's deploy guide and asserted in test/infra.
+ */
+export const FunctionEnv = {
+  /** DynamoDB table of state, event claims, rotation records, locks and journal. */
+  stateTable: 'STATE_TABLE_NAME',
+  /** DynamoDB table of Powertools Idempotency (api). */
+  idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
+  /** SNS topic of redis-ha events. */
+  eventTopic: 'EVENT_TOPIC_ARN',
+  /** KMS key (ARN) for SecureString parameters written by the functions. */
+  kmsKey: 'KMS_KEY_ID',
+  /** The rotation state machine (api, rotation's `schedule` action). */
+  stateMachine: 'STATE_MACHINE_ARN',
+  /** The probe function, invoked synchronously by `POST /clusters/{name}/probe` (api). */
+  probeFunction: 'PROBE_FUNCTION_NAME',
+  /** The validated inventory as JSON, when it fits in the environment. */
+  inventory: 'REDIS_HA_INVENTORY',
+  /** Else: the validated inventory's JSON file, in the inventory layer. */
+  inventoryFile: 'REDIS_HA_INVENTORY_FILE',
+} as const;
+
+/**
+ * The inventory travels inline in REDIS_HA_INVENTORY up to this many bytes of JSON. Lambda
+ * allows 4 KB for all variables together, and the others (ARNs, names) take about 1 KB.
+ */
+export const INLINE_INVENTORY_MAX_BYTES = 2048;
+
+/** Properties of {@link RedisHaControlPlane}. */
+export interface RedisHaControlPlaneProps {
+  /** The validated inventory: clusters to watch and parameters that follow each master. */
+  readonly inventory: ControlPlaneInventory;
+  /** Id of the VPC from which the sentinels and data nodes are reachable (no lookup). */
+  readonly vpcId: string;
+  /**
+   * Ids of the private subnets the Lambdas run in: they need a route to the sentinels and to
+   * SSM, SNS, DynamoDB, Step Functions and Lambda (a NAT gateway or VPC endpoints).
+   */
+  readonly subnetIds: readonly string[];
+  /** Id of the security group the Lambdas use: egress to the sentinels and data nodes. */
+  readonly securityGroupId: string;
+  /**
+   * When the probe/watch function runs; each run watches until shortly before the next.
+   * @default ScheduleExpression.rate(Duration.minutes(1))
+   */
+  readonly probeSchedule?: ScheduleExpression;
+  /**
+   * When the rotation function looks for clusters whose `rotation.everyDays` is due (only
+   * created when a cluster has one).
+   * @default ScheduleExpression.rate(Duration.hours(1))
+   */
+  readonly rotationCheckSchedule?: ScheduleExpression;
+  /**
+   * KMS key for SecureString parameters, the tables, the topics and the dead-letter queue. A
+   * given key must let `cloudwatch.amazonaws.com` use it (alarm notifications).
+   * @default a new key with yearly rotation enabled
+   */
+  readonly encryptionKey?: IKey;
+  /**
+   * Topic the alarms notify.
+   * @default a new topic encrypted with the key, TLS only
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Retention of the functions', the API's and the state machine's logs.
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the tables, the key and the logs when the construct is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The redis-ha control plane: probe/watch, events, rotation and the API for one inventory. */
+export class RedisHaControlPlane extends Construct {
+  readonly encryptionKey: IKey;
+  readonly eventTopic: Topic;
+  readonly alarmTopic: ITopic;
+  readonly tables: ControlPlaneTables;
+  readonly probeFunction: NodejsFunction;
+  readonly rotationFunction: NodejsFunction;
+  readonly apiFunction: NodejsFunction;
+  readonly rotationStateMachine: StateMachine;
+  readonly api: ControlPlaneApi;
+  readonly alarms: ControlPlaneAlarms;
+
+  constructor(scope: Construct, id: string, props: RedisHaControlPlaneProps) {
+    super(scope, id);
+    checkNetworkProps(props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const retention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+    const inventory = props.inventory.inventory;
+
+    const key =
+      props.encryptionKey ??
+      new Key(this, 'Key', {
+        description: 'redis-ha: SecureString parameters, state tables, topics, dead letters',
+        enableKeyRotation: true,
+        removalPolicy,
+      });
+    if (key instanceof Key) {
+      // CloudWatch alarm actions publish to the KMS-encrypted alarm topic.
+      key.addToResourcePolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+          resources: ['*'],
+        }),
+      );
+    }
+    this.encryptionKey = key;
+
+    this.eventTopic = new Topic(this, 'EventTopic', {
+      displayName: 'redis-ha events',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    this.alarmTopic =
+      props.alarmTopic ??
+      new Topic(this, 'AlarmTopic', {
+        displayName: 'redis-ha alarms',
+        masterKey: key,
+        enforceSSL: true,
+      });
+    this.tables = new ControlPlaneTables(this, 'Tables', { encryptionKey: key, removalPolicy });
+
+    const deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    const vpc = Vpc.fromVpcAttributes(this, 'Vpc', {
+      vpcId: props.vpcId,
+      availabilityZones: Stack.of(this).availabilityZones,
+    });
+    const vpcSubnets = {
+      subnets: props.subnetIds.map((subnetId, index) =>
+        Subnet.fromSubnetId(this, `Subnet${index}`, subnetId),
+      ),
+    };
+    const securityGroup = SecurityGroup.fromSecurityGroupId(
+      this,
+      'SecurityGroup',
+      props.securityGroupId,
+      { mutable: false },
+    );
+
+    const inventoryJson = props.inventory.toLambdaJson();
+    const isInline =
+      Buffer.byteLength(inventoryJson) <= INLINE_INVENTORY_MAX_BYTES &&
+      props.inventory.caFiles.size === 0;
+    const layers = isInline ? [] : [this.inventoryLayer(inventoryJson, props.inventory)];
+    const common = {
+      [FunctionEnv.stateTable]: this.tables.stateTable.tableName,
+      [FunctionEnv.eventTopic]: this.eventTopic.topicArn,
+      [FunctionEnv.kmsKey]: key.keyArn,
+      ...(isInline
+        ? { [FunctionEnv.inventory]: inventoryJson }
+        : { [FunctionEnv.inventoryFile]: LAYER_INVENTORY_FILE }),
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+    const fn = (
+      name: 'probe' | 'rotation' | 'api',
+      id: string,
+      options: {
+        description: string;
+        timeout: Duration;
+        memorySizeMb: number;
+        environment?: Record<string, string>;
+      },
+    ) =>
+      controlPlaneFunction(this, id, {
+        name,
+        ...options,
+        environment: { ...common, ...options.environment },
+        vpc,
+        vpcSubnets,
+        securityGroup,
+        layers,
+        logGroup: new LogGroup(this, `${id}Logs`, { retention, removalPolicy }),
+        onAsyncFailure: new SqsDestination(deadLetterQueue),
+      });
+
+    // 70 s for a 60 s tick: consecutive runs overlap, so a failover is never unwatched; the
+    // conditional writes decide which run acts. No reserved concurrency, on purpose.
+    this.probeFunction = fn('probe', 'ProbeFunction', {
+      description: 'redis-ha: probe every cluster, then watch the sentinels until the next tick',
+      timeout: Duration.seconds(70),
+      memorySizeMb: 256,
+    });
+
+    // A literal name lets the rotation function start executions (its `schedule` action)
+    // without a reference cycle: the machine's definition already refers to the function.
+    const stateMachineName = `${Names.uniqueResourceName(this, { maxLength: 70, separator: '-' })}-rotation`;
+    const stateMachineArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.rotationFunction = fn('rotation', 'RotationFunction', {
+      description: 'redis-ha: run one rotation phase; start the rotations that are due',
+      timeout: Duration.minutes(2),
+      memorySizeMb: 256,
+      environment: { [FunctionEnv.stateMachine]: stateMachineArn },
+    });
+    this.rotationStateMachine = new StateMachine(this, 'RotationStateMachine', {
+      stateMachineName,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(rotationDefinition(this, this.rotationFunction)),
+      tracingEnabled: true,
+      logs: {
+        destination: new LogGroup(this, 'RotationStateMachineLogs', { retention, removalPolicy }),
+        level: LogLevel.ALL,
+        includeExecutionData: false,
+      },
+    });
+
+    this.apiFunction = fn('api', 'ApiFunction', {
+      description: 'redis-ha: the HTTP API (clusters, verdicts, probes, rotations)',
+      // API Gateway gives up after 30 s; a synchronous probe answers well within it.
+      timeout: Duration.seconds(25),
+      memorySizeMb: 512,
+      environment: {
+        [FunctionEnv.idempotencyTable]: this.tables.idempotencyTable.tableName,
+        [FunctionEnv.stateMachine]: this.rotationStateMachine.stateMachineArn,
+        [FunctionEnv.probeFunction]: this.probeFunction.functionName,
+      },
+    });
+    this.api = new ControlPlaneApi(this, 'Api', {
+      handler: this.apiFunction,
+      accessLogs: new LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy }),
+    });
+
+    this.grantAccess(inventory, stateMachineName, stateMachineArn);
+
+    const probeScheduleRole = schedulerRole(this, 'ProbeScheduleRole');
+    new Schedule(this, 'ProbeSchedule', {
+      description: 'redis-ha: probe and watch every cluster',
+      schedule: props.probeSchedule ?? ScheduleExpression.rate(Duration.minutes(1)),
+      target: new ScheduleLambdaInvoke(this.probeFunction, {
+        role: probeScheduleRole,
+        // A late tick is useless: the next one is a minute away. Drop it, never queue it.
+        retryAttempts: 0,
+        maxEventAge: Duration.seconds(60),
+        input: ScheduleTargetInput.fromObject({
+          kind: 'tick',
+          scheduledTime: ContextAttribute.scheduledTime,
+          executionId: ContextAttribute.executionId,
+        }),
+      }),
+    });
+    const invokerRoles = [
+      { role: this.rotationStateMachine.role, target: this.rotationFunction },
+      { role: probeScheduleRole, target: this.probeFunction },
+    ];
+    if (inventory.clusters.some((cluster) => cluster.rotation.everyDays !== undefined)) {
+      const rotationScheduleRole = schedulerRole(this, 'RotationCheckScheduleRole');
+      invokerRoles.push({ role: rotationScheduleRole, target: this.rotationFunction });
+      new Schedule(this, 'RotationCheckSchedule', {
+        description: 'redis-ha: start the password rotations the inventory says are due',
+        schedule: props.rotationCheckSchedule ?? ScheduleExpression.rate(Duration.hours(1)),
+        target: new ScheduleLambdaInvoke(this.rotationFunction, {
+          role: rotationScheduleRole,
+          retryAttempts: 0,
+          maxEventAge: Duration.seconds(60),
+          input: ScheduleTargetInput.fromObject({ action: 'schedule' }),
+        }),
+      });
+    }
+
+    this.alarms = new ControlPlaneAlarms(this, 'Alarms', {
+      probeFunction: this.probeFunction,
+      rotationFunction: this.rotationFunction,
+      apiFunction: this.apiFunction,
+      rotationStateMachine: this.rotationStateMachine,
+      deadLetterQueue,
+      alarmTopic: this.alarmTopic,
+    });
+    acknowledgeFindings({
+      functions: [this.probeFunction, this.rotationFunction, this.apiFunction],
+      invokerRoles,
+      stateMachineRole: this.rotationStateMachine.role,
+      apiRole: this.apiFunction.role as IRole,
+      stateMachineName,
+      deadLetterQueue,
+    });
+  }
+
+  /** The inventory JSON and the TLS CA files, in a layer mounted at /opt/redis-ha. */
+  private inventoryLayer(json: string, inventory: ControlPlaneInventory): LayerVersion {
+    const dir = mkdtempSync(join(tmpdir(), 'redis-ha-inventory-'));
+    const root = join(dir, 'redis-ha');
+    mkdirSync(join(root, 'ca'), { recursive: true });
+    writeFileSync(join(root, 'inventory.json'), json);
+    for (const [cluster, path] of inventory.caFiles)
+      copyFileSync(path, join(root, 'ca', `${cluster}.pem`));
+    return new LayerVersion(this, 'InventoryLayer', {
+      description: 'redis-ha: the validated inventory and its TLS CA files',
+      code: Code.fromAsset(dir),
+      compatibleArchitectures: [Architecture.ARM_64],
+      compatibleRuntimes: [Runtime.NODEJS_24_X],
+    });
+  }
+
+  /** Least privilege: each function gets exactly what its handler calls. */
+  private grantAccess(
+    inventory: ControlPlaneInventory['inventory'],
+    stateMachineName: string,
+    stateMachineArn: string,
+  ) {
+    const names = parameterNames(inventory);
+    const arns = (list: readonly string[]) => list.map((name) => parameterArn(this, name));
+    const read = ['ssm:GetParameter', 'ssm:GetParameters'];
+    const { probeFunction: probe, rotationFunction: rotation, apiFunction: api } = this;
+
+    // probe/watch: reads the passwords (and the in-flight copies a rotation may have put in
+    // place), rewrites the platform parameters after a confirmed failover.
+    probe.addToRolePolicy(
+      new PolicyStatement({
+        actions: read,
+        resources: arns([...names.passwords, ...names.inFlightCopies, ...names.platform]),
+      }),
+    );
+    if (names.platform.length > 0)
+      probe.addToRolePolicy(
+        new PolicyStatement({ actions: ['ssm:PutParameter'], resources: arns(names.platform) }),
+      );
+
+    // rotation: keeps new and old passwords under <name>/pending and <name>/previous, lists
+    // them by path, publishes the new one and rewrites the platform parameters.
+    rotation.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...read, 'ssm:PutParameter', 'ssm:GetParameterHistory', 'ssm:DeleteParameter'],
+        resources: arns([...names.passwords, ...names.inFlightCopies, ...names.platform]),
+      }),
+    );
+    rotation.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ssm:GetParametersByPath'],
+        resources: arns(names.passwords),
+      }),
+    );
+    rotation.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }),
+    );
+
+    for (const fn of [probe, rotation]) {
+      this.encryptionKey.grantEncryptDecrypt(fn);
+      this.tables.stateTable.grantReadWriteData(fn);
+      this.eventTopic.grantPublish(fn);
+    }
+
+    // api: reads state, starts and describes rotations, runs a probe on demand.
+    this.tables.stateTable.grantReadData(api);
+    this.tables.idempotencyTable.grantReadWriteData(api);
+    this.rotationStateMachine.grantStartExecution(api);
+    api.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:DescribeExecution'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'states',
+            resource: 'execution',
+            resourceName: `${stateMachineName}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    api.addToRolePolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [probe.functionArn] }),
+    );
+  }
+}
+
+/** A role EventBridge Scheduler assumes to invoke a function (only from this account). */
+function schedulerRole(scope: Construct, id: string): Role {
+  return new Role(scope, id, {
+    assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+    }),
+  });
+}
+
+const ID_PATTERNS = {
+  vpcId: /^vpc-[0-9a-f]{8,17}$/,
+  subnetIds: /^subnet-[0-9a-f]{8,17}$/,
+  securityGroupId: /^sg-[0-9a-f]{8,17}$/,
+} as const;
+
+/** Network ids are checked at synth: a typo found by CloudFormation costs a rollback. */
+function checkNetworkProps(props: RedisHaControlPlaneProps): void {
+  const problems: string[] = [];
+  const check = (prop: keyof typeof ID_PATTERNS, value: string) => {
+    if (!Token.isUnresolved(value) && !ID_PATTERNS[prop].test(value))
+      problems.push(`${prop}: ${JSON.stringify(value)} is not a ${prop.replace(/Ids?$/, '')} id`);
+  };
+  check('vpcId', props.vpcId);
+  if (props.subnetIds.length === 0) problems.push('subnetIds: give at least one subnet id');
+  for (const subnetId of props.subnetIds) check('subnetIds', subnetId);
+  check('securityGroupId', props.securityGroupId);
+  if (problems.length > 0)
+    throw new Error(
+      `RedisHaControlPlane: invalid network:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
+}
