@@ -56,8 +56,11 @@ export interface ControlPlaneFunctionProps {
   readonly securityGroup: ISecurityGroup;
   readonly logGroup: ILogGroup;
   readonly layers: readonly ILayerVersion[];
-  /** Asynchronous invocations (the schedules): never retried, dropped after a minute. */
-  readonly onAsyncFailure: IDestination;
+  /**
+   * Where a failed asynchronous invocation (a schedule's) goes; such invocations are never
+   * retried and dropped after a minute. Absent: the function is only invoked synchronously.
+   */
+  readonly onAsyncFailure?: IDestination;
 }
 
 /** A control-plane Lambda: Node 24, arm64, in the VPC, bundled with `BUNDLING`. */
@@ -83,8 +86,10 @@ export function controlPlaneFunction(
     logGroup: props.logGroup,
     layers: [...props.layers],
     bundling: BUNDLING,
-    retryAttempts: 0,
-    maxEventAge: Duration.seconds(60),
-    onFailure: props.onAsyncFailure,
+    ...(props.onAsyncFailure && {
+      retryAttempts: 0,
+      maxEventAge: Duration.seconds(60),
+      onFailure: props.onAsyncFailure,
+    }),
   });
 }

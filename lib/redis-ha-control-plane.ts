@@ -214,18 +214,21 @@ export class RedisHaControlPlane extends Construct {
         timeout: Duration;
         memorySizeMb: number;
         environment?: Record<string, string>;
+        isScheduled: boolean;
       },
     ) =>
       controlPlaneFunction(this, id, {
         name,
-        ...options,
+        description: options.description,
+        timeout: options.timeout,
+        memorySizeMb: options.memorySizeMb,
         environment: { ...common, ...options.environment },
         vpc,
         vpcSubnets,
         securityGroup,
         layers,
         logGroup: new LogGroup(this, `${id}Logs`, { retention, removalPolicy }),
-        onAsyncFailure: new SqsDestination(deadLetterQueue),
+        ...(options.isScheduled && { onAsyncFailure: new SqsDestination(deadLetterQueue) }),
       });
 
     // 70 s for a 60 s tick: consecutive runs overlap, so a failover is never unwatched; the
@@ -234,6 +237,7 @@ export class RedisHaControlPlane extends Construct {
       description: 'redis-ha: probe every cluster, then watch the sentinels until the next tick',
       timeout: Duration.seconds(70),
       memorySizeMb: 256,
+      isScheduled: true,
     });
 
     // A literal name lets the rotation function start executions (its `schedule` action)
@@ -250,6 +254,7 @@ export class RedisHaControlPlane extends Construct {
       timeout: Duration.minutes(2),
       memorySizeMb: 256,
       environment: { [FunctionEnv.stateMachine]: stateMachineArn },
+      isScheduled: true,
     });
     this.rotationStateMachine = new StateMachine(this, 'RotationStateMachine', {
       stateMachineName,
@@ -268,6 +273,7 @@ export class RedisHaControlPlane extends Construct {
       // API Gateway gives up after 30 s; a synchronous probe answers well within it.
       timeout: Duration.seconds(25),
       memorySizeMb: 512,
+      isScheduled: false,
       environment: {
         [FunctionEnv.idempotencyTable]: this.tables.idempotencyTable.tableName,
         [FunctionEnv.stateMachine]: this.rotationStateMachine.stateMachineArn,
