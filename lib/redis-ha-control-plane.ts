@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, copyFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
@@ -179,9 +179,14 @@ export class RedisHaControlPlane extends Construct {
       availabilityZones: Stack.of(this).availabilityZones,
     });
     const vpcSubnets = {
-      subnets: props.subnetIds.map((subnetId, index) =>
-        Subnet.fromSubnetId(this, `Subnet${index}`, subnetId),
-      ),
+      subnets: props.subnetIds.map((subnetId, index) => {
+        const subnet = Subnet.fromSubnetId(this, `Subnet${index}`, subnetId);
+        Annotations.of(subnet).acknowledgeWarning(
+          '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+          'Only the subnet id is needed, to place the Lambdas; no route table is read.',
+        );
+        return subnet;
+      }),
     };
     const securityGroup = SecurityGroup.fromSecurityGroupId(
       this,

@@ -33,7 +33,16 @@ export function controlPlaneStack(options: FixtureOptions = {}) {
     subnetIds: [...NETWORK.subnetIds],
     ...props,
   });
-  return { app, stack, template: Template.fromStack(stack) };
+  let template: Template | undefined;
+  return {
+    app,
+    stack,
+    /** Synthesizes on first use: add constructs or validation plugins before reading it. */
+    get template(): Template {
+      template ??= Template.fromStack(stack);
+      return template;
+    },
+  };
 }
 
 /** Resources of one type, logical id → properties. */

@@ -438,6 +438,6 @@ describe('RedisHaControlPlane props', () => {
         subnetIds: [],
         securityGroupId: 'sg-0123456789abcdef0',
       }),
-    ).toThrow(/vpcId: "my-vpc" is not a vpc id\n  subnetIds: give at least one subnet id/);
+    ).toThrow(/vpcId: "my-vpc" is not a vpc id\n {2}subnetIds: give at least one subnet id/);
   });
 });

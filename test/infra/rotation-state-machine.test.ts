@@ -1,7 +1,7 @@
 // The rotation state machine as synthesized: its shape (phases, Wait on SecondsPath, retries
 // with full jitter, catch routes), and its behaviour when run by aws-local-stepfunctions with
 // stub tasks that honour lib/rotation-contract.ts. The real handler runs are other tests'.
-import { StateMachine as LocalStateMachine } from 'aws-local-stepfunctions';
+import { StateMachine as LocalStateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { RotationPhase } from '../../functions/core/rotation';
 import {
@@ -155,6 +155,9 @@ describe('rotation state machine definition', () => {
   });
 });
 
+type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+type LocalResult = ReturnType<LocalHandlers[string]>;
+
 /** A stub rotation function honouring the contract; `failAt` makes one step throw. */
 function stubTasks(failAt?: { state: string; name: string; times: number }) {
   const calls: { state: string; input: RotationTaskInput }[] = [];
@@ -164,10 +167,10 @@ function stubTasks(failAt?: { state: string; name: string; times: number }) {
     ...Object.fromEntries(ROTATION_STEPS.map((s) => [s.state, s.phase])),
   };
   let failuresLeft = failAt?.times ?? 0;
-  const handlers = Object.fromEntries(
+  const handlers: LocalHandlers = Object.fromEntries(
     Object.keys(phaseAfter).map((state) => [
       state,
-      (input: unknown): RotationTaskOutput => {
+      (input: unknown): LocalResult => {
         const task = input as RotationTaskInput;
         calls.push({ state, input: task });
         if (failAt?.state === state && failuresLeft > 0) {
@@ -176,7 +179,15 @@ function stubTasks(failAt?: { state: string; name: string; times: number }) {
         }
         const { cluster, rotationId, actor, isForced } = task;
         const phase = phaseAfter[state] as RotationPhaseName;
-        return { cluster, rotationId, actor, isForced, phase, graceSeconds: 30 };
+        const output: RotationTaskOutput = {
+          cluster,
+          rotationId,
+          actor,
+          isForced,
+          phase,
+          graceSeconds: 30,
+        };
+        return output as unknown as LocalResult;
       },
     ]),
   );
