@@ -6,12 +6,15 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
-/** Key schema and TTL of the state table (functions/adapters/aws/dynamodb-state-store.ts). */
+/**
+ * Key schema and TTL of the state table, as functions/adapters/aws/dynamodb-state-table.ts
+ * (branch h-aws) defines them; lib/ cannot import it, so test/infra holds them equal once merged.
+ */
 export const STATE_TABLE_KEYS = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Epoch seconds; DynamoDB deletes expired items within days, so reads filter them too. */
-  timeToLive: 'expiresAt',
+  /** Epoch seconds, for clean-up only: DynamoDB deletes expired items within days. */
+  timeToLive: 'expiresAtSeconds',
 } as const;
 
 /** Key schema and TTL Powertools Idempotency's DynamoDBPersistenceLayer expects by default. */

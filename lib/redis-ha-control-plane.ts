@@ -1,14 +1,9 @@
 // The redis-ha control plane as one L3 construct: scheduled probe/watch Lambda, the rotation
 // state machine, the IAM-authorised HTTP API, DynamoDB state, SNS events, alarms, dashboard.
 // Infrastructure only: handler code is bundled from its entry files, never imported.
-import { mkdirSync, mkdtempSync, copyFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Code, LayerVersion, Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -31,44 +26,19 @@ import { Construct } from 'constructs';
 import { ControlPlaneAlarms } from './control-plane-alarms';
 import { ControlPlaneApi } from './control-plane-api';
 import { controlPlaneFunction } from './control-plane-functions';
-import { LAYER_INVENTORY_FILE, type ControlPlaneInventory } from './control-plane-inventory';
+import { grantControlPlaneAccess } from './control-plane-access';
+import type { ControlPlaneInventory } from './control-plane-inventory';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './control-plane-metrics';
 import { acknowledgeFindings } from './control-plane-nag';
+import { importNetwork, type NetworkIds } from './control-plane-network';
 import { ControlPlaneTables } from './control-plane-tables';
-import { parameterArn, parameterNames } from './parameter-access';
+import { FunctionEnv, inventoryDelivery } from './function-environment';
+import type { ProbeTickInput } from './probe-contract';
+import type { RotationScheduleInput } from './rotation-contract';
 import { rotationDefinition } from './rotation-state-machine';
 
-/**
- * Environment variables the functions read (functions/wiring/aws.ts). Which function gets
- * which is listed in the README's deploy guide and asserted in test/infra.
- */
-export const FunctionEnv = {
-  /** DynamoDB table of state, event claims, rotation records, locks and journal. */
-  stateTable: 'STATE_TABLE_NAME',
-  /** DynamoDB table of Powertools Idempotency (api). */
-  idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
-  /** SNS topic of redis-ha events. */
-  eventTopic: 'EVENT_TOPIC_ARN',
-  /** KMS key (ARN) for SecureString parameters written by the functions. */
-  kmsKey: 'KMS_KEY_ID',
-  /** The rotation state machine (api, rotation's `schedule` action). */
-  stateMachine: 'STATE_MACHINE_ARN',
-  /** The probe function, invoked synchronously by `POST /clusters/{name}/probe` (api). */
-  probeFunction: 'PROBE_FUNCTION_NAME',
-  /** The validated inventory as JSON, when it fits in the environment. */
-  inventory: 'REDIS_HA_INVENTORY',
-  /** Else: the validated inventory's JSON file, in the inventory layer. */
-  inventoryFile: 'REDIS_HA_INVENTORY_FILE',
-} as const;
-
-/**
- * The inventory travels inline in REDIS_HA_INVENTORY up to this many bytes of JSON. Lambda
- * allows 4 KB for all variables together, and the others (ARNs, names) take about 1 KB.
- */
-export const INLINE_INVENTORY_MAX_BYTES = 2048;
-
 /** Properties of {@link RedisHaControlPlane}. */
-export interface RedisHaControlPlaneProps {
+export interface RedisHaControlPlaneProps extends NetworkIds {
   /** The validated inventory: clusters to watch and parameters that follow each master. */
   readonly inventory: ControlPlaneInventory;
   /** Id of the VPC from which the sentinels and data nodes are reachable (no lookup). */
@@ -129,7 +99,6 @@ export class RedisHaControlPlane extends Construct {
 
   constructor(scope: Construct, id: string, props: RedisHaControlPlaneProps) {
     super(scope, id);
-    checkNetworkProps(props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const retention = props.logRetention ?? RetentionDays.THREE_MONTHS;
     const inventory = props.inventory.inventory;
@@ -174,39 +143,13 @@ export class RedisHaControlPlane extends Construct {
       retentionPeriod: Duration.days(14),
     });
 
-    const vpc = Vpc.fromVpcAttributes(this, 'Vpc', {
-      vpcId: props.vpcId,
-      availabilityZones: Stack.of(this).availabilityZones,
-    });
-    const vpcSubnets = {
-      subnets: props.subnetIds.map((subnetId, index) => {
-        const subnet = Subnet.fromSubnetId(this, `Subnet${index}`, subnetId);
-        Annotations.of(subnet).acknowledgeWarning(
-          '@aws-cdk/aws-ec2:noSubnetRouteTableId',
-          'Only the subnet id is needed, to place the Lambdas; no route table is read.',
-        );
-        return subnet;
-      }),
-    };
-    const securityGroup = SecurityGroup.fromSecurityGroupId(
-      this,
-      'SecurityGroup',
-      props.securityGroupId,
-      { mutable: false },
-    );
-
-    const inventoryJson = props.inventory.toLambdaJson();
-    const isInline =
-      Buffer.byteLength(inventoryJson) <= INLINE_INVENTORY_MAX_BYTES &&
-      props.inventory.caFiles.size === 0;
-    const layers = isInline ? [] : [this.inventoryLayer(inventoryJson, props.inventory)];
+    const network = importNetwork(this, props);
+    const delivery = inventoryDelivery(this, props.inventory);
     const common = {
       [FunctionEnv.stateTable]: this.tables.stateTable.tableName,
       [FunctionEnv.eventTopic]: this.eventTopic.topicArn,
       [FunctionEnv.kmsKey]: key.keyArn,
-      ...(isInline
-        ? { [FunctionEnv.inventory]: inventoryJson }
-        : { [FunctionEnv.inventoryFile]: LAYER_INVENTORY_FILE }),
+      ...delivery.environment,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -228,10 +171,8 @@ export class RedisHaControlPlane extends Construct {
         timeout: options.timeout,
         memorySizeMb: options.memorySizeMb,
         environment: { ...common, ...options.environment },
-        vpc,
-        vpcSubnets,
-        securityGroup,
-        layers,
+        ...network,
+        layers: delivery.layers,
         logGroup: new LogGroup(this, `${id}Logs`, { retention, removalPolicy }),
         ...(options.isScheduled && { onAsyncFailure: new SqsDestination(deadLetterQueue) }),
       });
@@ -290,7 +231,18 @@ export class RedisHaControlPlane extends Construct {
       accessLogs: new LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy }),
     });
 
-    this.grantAccess(inventory, stateMachineName, stateMachineArn);
+    grantControlPlaneAccess({
+      inventory,
+      probe: this.probeFunction,
+      rotation: this.rotationFunction,
+      api: this.apiFunction,
+      key,
+      stateTable: this.tables.stateTable,
+      idempotencyTable: this.tables.idempotencyTable,
+      eventTopic: this.eventTopic,
+      stateMachineName,
+      stateMachineArn,
+    });
 
     const probeScheduleRole = schedulerRole(this, 'ProbeScheduleRole');
     new Schedule(this, 'ProbeSchedule', {
@@ -305,7 +257,7 @@ export class RedisHaControlPlane extends Construct {
           kind: 'tick',
           scheduledTime: ContextAttribute.scheduledTime,
           executionId: ContextAttribute.executionId,
-        }),
+        } satisfies ProbeTickInput),
       }),
     });
     const invokerRoles = [
@@ -322,7 +274,9 @@ export class RedisHaControlPlane extends Construct {
           role: rotationScheduleRole,
           retryAttempts: 0,
           maxEventAge: Duration.seconds(60),
-          input: ScheduleTargetInput.fromObject({ action: 'schedule' }),
+          input: ScheduleTargetInput.fromObject({
+            action: 'schedule',
+          } satisfies RotationScheduleInput),
         }),
       });
     }
@@ -344,92 +298,6 @@ export class RedisHaControlPlane extends Construct {
       deadLetterQueue,
     });
   }
-
-  /** The inventory JSON and the TLS CA files, in a layer mounted at /opt/redis-ha. */
-  private inventoryLayer(json: string, inventory: ControlPlaneInventory): LayerVersion {
-    const dir = mkdtempSync(join(tmpdir(), 'redis-ha-inventory-'));
-    const root = join(dir, 'redis-ha');
-    mkdirSync(join(root, 'ca'), { recursive: true });
-    writeFileSync(join(root, 'inventory.json'), json);
-    for (const [cluster, path] of inventory.caFiles)
-      copyFileSync(path, join(root, 'ca', `${cluster}.pem`));
-    return new LayerVersion(this, 'InventoryLayer', {
-      description: 'redis-ha: the validated inventory and its TLS CA files',
-      code: Code.fromAsset(dir),
-      compatibleArchitectures: [Architecture.ARM_64],
-      compatibleRuntimes: [Runtime.NODEJS_24_X],
-    });
-  }
-
-  /** Least privilege: each function gets exactly what its handler calls. */
-  private grantAccess(
-    inventory: ControlPlaneInventory['inventory'],
-    stateMachineName: string,
-    stateMachineArn: string,
-  ) {
-    const names = parameterNames(inventory);
-    const arns = (list: readonly string[]) => list.map((name) => parameterArn(this, name));
-    const read = ['ssm:GetParameter', 'ssm:GetParameters'];
-    const { probeFunction: probe, rotationFunction: rotation, apiFunction: api } = this;
-
-    // probe/watch: reads the passwords (and the in-flight copies a rotation may have put in
-    // place), rewrites the platform parameters after a confirmed failover.
-    probe.addToRolePolicy(
-      new PolicyStatement({
-        actions: read,
-        resources: arns([...names.passwords, ...names.inFlightCopies, ...names.platform]),
-      }),
-    );
-    if (names.platform.length > 0)
-      probe.addToRolePolicy(
-        new PolicyStatement({ actions: ['ssm:PutParameter'], resources: arns(names.platform) }),
-      );
-
-    // rotation: keeps new and old passwords under <name>/pending and <name>/previous, lists
-    // them by path, publishes the new one and rewrites the platform parameters.
-    rotation.addToRolePolicy(
-      new PolicyStatement({
-        actions: [...read, 'ssm:PutParameter', 'ssm:GetParameterHistory', 'ssm:DeleteParameter'],
-        resources: arns([...names.passwords, ...names.inFlightCopies, ...names.platform]),
-      }),
-    );
-    rotation.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['ssm:GetParametersByPath'],
-        resources: arns(names.passwords),
-      }),
-    );
-    rotation.addToRolePolicy(
-      new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }),
-    );
-
-    for (const fn of [probe, rotation]) {
-      this.encryptionKey.grantEncryptDecrypt(fn);
-      this.tables.stateTable.grantReadWriteData(fn);
-      this.eventTopic.grantPublish(fn);
-    }
-
-    // api: reads state, starts and describes rotations, runs a probe on demand.
-    this.tables.stateTable.grantReadData(api);
-    this.tables.idempotencyTable.grantReadWriteData(api);
-    this.rotationStateMachine.grantStartExecution(api);
-    api.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['states:DescribeExecution'],
-        resources: [
-          Stack.of(this).formatArn({
-            service: 'states',
-            resource: 'execution',
-            resourceName: `${stateMachineName}:*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
-    api.addToRolePolicy(
-      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [probe.functionArn] }),
-    );
-  }
 }
 
 /** A role EventBridge Scheduler assumes to invoke a function (only from this account). */
@@ -439,27 +307,4 @@ function schedulerRole(scope: Construct, id: string): Role {
       conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
     }),
   });
-}
-
-const ID_PATTERNS = {
-  vpcId: /^vpc-[0-9a-f]{8,17}$/,
-  subnetIds: /^subnet-[0-9a-f]{8,17}$/,
-  securityGroupId: /^sg-[0-9a-f]{8,17}$/,
-} as const;
-
-/** Network ids are checked at synth: a typo found by CloudFormation costs a rollback. */
-function checkNetworkProps(props: RedisHaControlPlaneProps): void {
-  const problems: string[] = [];
-  const check = (prop: keyof typeof ID_PATTERNS, value: string) => {
-    if (!Token.isUnresolved(value) && !ID_PATTERNS[prop].test(value))
-      problems.push(`${prop}: ${JSON.stringify(value)} is not a ${prop.replace(/Ids?$/, '')} id`);
-  };
-  check('vpcId', props.vpcId);
-  if (props.subnetIds.length === 0) problems.push('subnetIds: give at least one subnet id');
-  for (const subnetId of props.subnetIds) check('subnetIds', subnetId);
-  check('securityGroupId', props.securityGroupId);
-  if (problems.length > 0)
-    throw new Error(
-      `RedisHaControlPlane: invalid network:\n${problems.map((p) => `  ${p}`).join('\n')}`,
-    );
 }

@@ -34,6 +34,16 @@ export interface RotationExecutionInput {
   readonly isForced: boolean;
 }
 
+/**
+ * The execution's input as the starter sent it: the common fields plus the options only
+ * `start` reads. Optional fields cannot be JSONPath-referenced (a missing path fails the
+ * state), so `start` gets this whole object from the context (`$$.Execution.Input`).
+ */
+export interface RotationStartRequest extends RotationExecutionInput {
+  /** Grace period for this rotation instead of the inventory's `rotation.gracePeriod`. */
+  readonly gracePeriodMs?: number;
+}
+
 /** The step a task asks the rotation function to run. */
 export type RotationTaskAction = 'start' | 'advance' | 'rollback';
 
@@ -48,7 +58,11 @@ export type RotationTaskAction = 'start' | 'advance' | 'rollback';
  *   a rotation that has no record is already rolled back.
  */
 export type RotationTaskInput =
-  | (RotationExecutionInput & { readonly action: 'start' })
+  | (RotationExecutionInput & {
+      readonly action: 'start';
+      /** The execution's input, with the options the common fields leave out. */
+      readonly request: RotationStartRequest;
+    })
   | (RotationExecutionInput & {
       readonly action: 'advance';
       /** The phase the record must be in; the step leads to the phase after it. */

@@ -97,7 +97,7 @@ export function rotationDefinition(scope: Construct, rotationFunction: IFunction
     .addCatch(needsAttention, { errors: ['States.ALL'], resultPath: '$.rollbackError' });
   rollBack.next(rolledBack);
 
-  const start = task('Start', 'start')
+  const start = task('Start', 'start', { request: JsonPath.objectAt('$$.Execution.Input') })
     .addRetry(NON_RETRYABLE)
     .addRetry(RETRY_BEFORE_PUBLISH)
     .addCatch(notStarted, { errors: Object.values(RotationTaskError), resultPath: ERROR_PATH })

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { BUNDLING, REQUIRE_SHIM_BANNER } from '../../lib/control-plane-functions';
 import { ControlPlaneMetric, METRICS_NAMESPACE } from '../../lib/control-plane-metrics';
 import { ControlPlaneInventory } from '../../lib/control-plane-inventory';
-import { FunctionEnv, RedisHaControlPlane } from '../../lib/redis-ha-control-plane';
+import { FunctionEnv } from '../../lib/function-environment';
+import { RedisHaControlPlane } from '../../lib/redis-ha-control-plane';
 import {
   EXAMPLE_INVENTORY,
   NETWORK,
@@ -273,7 +274,7 @@ describe('RedisHaControlPlane data and events', () => {
     });
   });
 
-  it('keeps state in an on-demand, KMS-encrypted table with PITR, pk/sk keys and a TTL', () => {
+  it('keeps state in an on-demand, KMS-encrypted table with PITR, pk/sk keys and a TTL in seconds', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [
@@ -286,7 +287,7 @@ describe('RedisHaControlPlane data and events', () => {
       ],
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn },
-      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAtSeconds', Enabled: true },
     });
   });
 

@@ -90,7 +90,11 @@ describe('rotation state machine definition', () => {
       'actor.$': '$.actor',
       'isForced.$': '$.isForced',
     };
-    expect(definition.States.Start?.Parameters).toEqual({ action: 'start', ...common });
+    expect(definition.States.Start?.Parameters).toEqual({
+      action: 'start',
+      'request.$': '$$.Execution.Input',
+      ...common,
+    });
     for (const step of ROTATION_STEPS) {
       const state = definition.States[step.state];
       expect(state?.Resource, step.state).toBe(FUNCTION_ARN);
@@ -203,7 +207,7 @@ async function runLocally(failAt?: { state: string; name: string; times: number 
     Object.keys(handlers).map((state) => [state, 0]),
   );
   const execution = local.run(
-    { cluster: 'sessions', rotationId: 'r-1', actor: 'test', isForced: false },
+    { cluster: 'sessions', rotationId: 'r-1', actor: 'test', isForced: false, gracePeriodMs: 5000 },
     {
       overrides: {
         taskResourceLocalHandlers: handlers,
@@ -228,6 +232,8 @@ describe('rotation state machine run offline with stub tasks', () => {
       true,
     );
     expect(output).toMatchObject({ phase: 'completed', rotationId: 'r-1' });
+    const start = calls[0]?.input;
+    expect(start?.action === 'start' && start.request.gracePeriodMs).toBe(5000);
   });
 
   it('retries a transient failure before Publish and carries on', async () => {
