@@ -47,10 +47,17 @@ function network() {
   return { vpcId: String(vpcId), subnetIds, securityGroupId: String(securityGroupId) };
 }
 
-new RedisHaStack(app, 'RedisHa', {
-  description: 'redis-ha: serverless control plane for Redis Sentinel clusters',
-  inventory: ControlPlaneInventory.fromFile(inventoryPath),
-  ...network(),
-});
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-app.synth();
+try {
+  new RedisHaStack(app, 'RedisHa', {
+    description: 'redis-ha: serverless control plane for Redis Sentinel clusters',
+    inventory: ControlPlaneInventory.fromFile(inventoryPath),
+    ...network(),
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  app.synth();
+} catch (error) {
+  // An invalid inventory or network is the operator's to fix: the message, not a stack trace.
+  // cdk-nag's own report is printed by CDK before it throws.
+  process.stderr.write(`redis-ha: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

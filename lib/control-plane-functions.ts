@@ -21,6 +21,13 @@ export function functionEntry(name: ControlPlaneFunctionName): string {
   return `functions/handlers/${name}/index.ts`;
 }
 
+/** Every function's esbuild entry, relative to the repository root (for the README and bench/). */
+export const FUNCTION_ENTRIES: Readonly<Record<ControlPlaneFunctionName, string>> = {
+  probe: functionEntry('probe'),
+  rotation: functionEntry('rotation'),
+  api: functionEntry('api'),
+};
+
 /**
  * ioredis (CommonJS) calls `require`, which an ESM bundle lacks: give the bundle one. Single
  * quotes only: the banner reaches esbuild as a JSON-quoted command-line argument.

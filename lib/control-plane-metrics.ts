@@ -15,7 +15,10 @@ export const ControlPlaneMetric = {
   criticalVerdicts: 'CriticalVerdicts',
   /** Probe handler: one per cluster whose sentinels name different masters, per probe. */
   splitBrain: 'SplitBrain',
-  /** Rotation handler: one when a rotation ends rolled back or needing attention. */
+  /**
+   * Rotation handler: one per rollback it completes (an execution that ends NeedsAttention
+   * never reaches the handler again: the ExecutionsFailed alarm covers it).
+   */
   rotationsFailed: 'RotationsFailed',
   /** Probe handler: one per completed run (every cluster probed), the heartbeat. */
   probeRuns: 'ProbeRuns',

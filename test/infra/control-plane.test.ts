@@ -1,14 +1,20 @@
 // Template assertions for what matters in the control plane: runtime and placement of the
 // Lambdas, the probe schedule and its retry policy, overlap, environment, least-privilege
 // IAM, encryption, PITR, the API's authorisation, alarms. Bundling is skipped.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
-import { BUNDLING, REQUIRE_SHIM_BANNER } from '../../lib/control-plane-functions';
+import {
+  BUNDLING,
+  FUNCTION_ENTRIES,
+  PROJECT_ROOT,
+  REQUIRE_SHIM_BANNER,
+} from '../../lib/control-plane-functions';
 import { ControlPlaneMetric, METRICS_NAMESPACE } from '../../lib/control-plane-metrics';
 import { ControlPlaneInventory } from '../../lib/control-plane-inventory';
 import { FunctionEnv } from '../../lib/function-environment';
@@ -80,6 +86,12 @@ describe('RedisHaControlPlane Lambdas', () => {
     });
     expect(String(BUNDLING.format)).toBe('esm');
     expect(REQUIRE_SHIM_BANNER).not.toContain('"');
+  });
+
+  it('bundles each function from its handler entry file', () => {
+    for (const entry of Object.values(FUNCTION_ENTRIES))
+      expect(existsSync(join(PROJECT_ROOT, entry)), entry).toBe(true);
+    expect(FUNCTION_ENTRIES.probe).toBe('functions/handlers/probe/index.ts');
   });
 
   it('gives the probe 70 s for a 60 s tick and no reserved concurrency, so runs overlap', () => {
@@ -363,6 +375,23 @@ describe('RedisHaControlPlane API', () => {
       ].sort(),
     );
     for (const route of routes) expect(route.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('lets a pipeline role call every route and nothing else', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const own = new Stack(app, 'Own');
+    const controlPlane = new RedisHaControlPlane(own, 'ControlPlane', {
+      inventory: ControlPlaneInventory.fromFile(EXAMPLE_INVENTORY),
+      ...NETWORK,
+    });
+    const pipeline = new Role(own, 'Pipeline', { assumedBy: new AccountRootPrincipal() });
+    controlPlane.api.grantInvoke(pipeline);
+    const [policy] = Object.values(resourcesOf(Template.fromStack(own), 'AWS::IAM::Policy')).filter(
+      (p) => JSON.stringify(p.Roles).includes('Pipeline'),
+    );
+    const statements = (policy?.PolicyDocument as { Statement: { Action: string }[] }).Statement;
+    expect(statements.map((s) => s.Action)).toEqual(['execute-api:Invoke']);
+    expect(JSON.stringify(statements[0])).toContain('execute-api');
   });
 
   it('writes access logs of the default stage', () => {
