@@ -39,7 +39,10 @@ import { rotationDefinition } from './rotation-state-machine';
 
 /** Properties of {@link RedisHaControlPlane}. */
 export interface RedisHaControlPlaneProps extends NetworkIds {
-  /** The validated inventory: clusters to watch and parameters that follow each master. */
+  /**
+   * The validated inventory (`ControlPlaneInventory.fromFile`): clusters to watch and the
+   * parameters that follow each master. Required.
+   */
   readonly inventory: ControlPlaneInventory;
   /** Id of the VPC from which the sentinels and data nodes are reachable (no lookup). */
   readonly vpcId: string;
@@ -86,15 +89,25 @@ export interface RedisHaControlPlaneProps extends NetworkIds {
 
 /** The redis-ha control plane: probe/watch, events, rotation and the API for one inventory. */
 export class RedisHaControlPlane extends Construct {
+  /** The key of the SecureStrings, tables, topics and dead letters (given or created). */
   readonly encryptionKey: IKey;
+  /** redis-ha events (CloudEvents; attributes `type`, `cluster`, `severity`). */
   readonly eventTopic: Topic;
+  /** Where the alarms notify (given or created). */
   readonly alarmTopic: ITopic;
+  /** The state table and the idempotency table. */
   readonly tables: ControlPlaneTables;
+  /** Scheduled every minute: probes every cluster, then watches until the next tick. */
   readonly probeFunction: NodejsFunction;
+  /** Runs one rotation phase per task; starts the rotations that are due. */
   readonly rotationFunction: NodejsFunction;
+  /** Serves the HTTP API. */
   readonly apiFunction: NodejsFunction;
+  /** The rotation, one state per phase (lib/rotation-state-machine.ts). */
   readonly rotationStateMachine: StateMachine;
+  /** The IAM-authorised HTTP API; `api.grantInvoke(role)` lets a pipeline call it. */
   readonly api: ControlPlaneApi;
+  /** The alarms and the dashboard. */
   readonly alarms: ControlPlaneAlarms;
 
   constructor(scope: Construct, id: string, props: RedisHaControlPlaneProps) {
