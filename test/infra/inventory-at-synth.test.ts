@@ -35,7 +35,8 @@ function runApp(context: Record<string, unknown>) {
   });
 }
 
-describe('inventory validation at synth', () => {
+// The app runs in a child process: seconds alone, more on the loaded shared machine.
+describe('inventory validation at synth', { timeout: 120_000 }, () => {
   const expected = parseInventory(BAD);
   if (expected.ok) throw new Error('the bad inventory should be invalid');
 

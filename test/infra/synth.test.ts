@@ -53,5 +53,6 @@ describe('CDK app', () => {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
-  });
+    // About 15 s alone; several times that when the shared 2-core machine is loaded.
+  }, 180_000);
 });
