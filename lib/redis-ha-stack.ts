@@ -1,24 +1,32 @@
-// The redis-ha stack. Infrastructure only: it composes constructs and never imports
-// functions/ code. The RedisHaControlPlane construct (Lambdas, SNS, SSM, DynamoDB) lands with
-// the AWS deployment issue; until then the stack is intentionally empty but synthesizable.
-import { Stack, type StackProps } from 'aws-cdk-lib';
+// The redis-ha stack: it only composes the RedisHaControlPlane construct. Environment-agnostic
+// and free of lookups, so `cdk synth` runs offline.
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { RedisHaControlPlane, type RedisHaControlPlaneProps } from './redis-ha-control-plane';
 
-/** Properties of the redis-ha stack. */
-export interface RedisHaStackProps extends StackProps {
-  /**
-   * Path of the inventory the control plane will watch.
-   * @default 'redis-ha.yaml'
-   */
-  readonly inventoryPath?: string;
-}
+/** Properties of the redis-ha stack: the stack's own and the control plane's. */
+export interface RedisHaStackProps extends StackProps, RedisHaControlPlaneProps {}
 
 export class RedisHaStack extends Stack {
-  /** The inventory path this stack was synthesized for. */
-  readonly inventoryPath: string;
+  readonly controlPlane: RedisHaControlPlane;
 
-  constructor(scope: Construct, id: string, props: RedisHaStackProps = {}) {
+  constructor(scope: Construct, id: string, props: RedisHaStackProps) {
     super(scope, id, props);
-    this.inventoryPath = props.inventoryPath ?? 'redis-ha.yaml';
+    this.controlPlane = new RedisHaControlPlane(this, 'ControlPlane', props);
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the IAM-authorised HTTP API',
+      value: this.controlPlane.api.url,
+    });
+    new CfnOutput(this, 'EventTopicArn', {
+      description: 'Subscribe here for redis-ha events (filter on type, cluster, severity)',
+      value: this.controlPlane.eventTopic.topicArn,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Subscribe here for alarm notifications',
+      value: this.controlPlane.alarmTopic.topicArn,
+    });
+    new CfnOutput(this, 'RotationStateMachineArn', {
+      value: this.controlPlane.rotationStateMachine.stateMachineArn,
+    });
   }
 }
