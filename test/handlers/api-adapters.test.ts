@@ -134,11 +134,17 @@ describe('API inventory view', () => {
     );
   });
 
-  it('builds nothing from the environment until a request needs it', () => {
-    expect(() => awsDeps(apiLogger(new Logger()), {})).not.toThrow();
-    expect(() => awsDeps(apiLogger(new Logger()), {}).inventory).toThrow(
+  it('builds nothing from the environment until a request needs it', async () => {
+    const deps = awsDeps(apiLogger(new Logger()), {});
+
+    expect(() => deps.inventory).toThrow(
       'neither REDIS_HA_INVENTORY nor REDIS_HA_INVENTORY_FILE is set',
     );
+    await expect(deps.prober.probe('alpha')).rejects.toThrow('PROBE_FUNCTION_NAME is not set');
+    await expect(
+      deps.starter.start({ cluster: 'a', rotationId: 'r', actor: 'x', isForced: false }),
+    ).rejects.toThrow('STATE_MACHINE_ARN is not set');
+    await expect(deps.idempotencyStore()).rejects.toThrow('IDEMPOTENCY_TABLE_NAME is not set');
   });
 });
 
@@ -168,7 +174,7 @@ describe('API middy stack', () => {
         state: harness.backend().state,
         starter: new FakeRotationStarter(),
         prober: new FakeProbeInvoker(),
-        idempotencyStore: table.store(),
+        idempotencyStore: async () => table.store(),
         clock: { now: () => new Date() },
         newRotationId: () => 'rot-logged',
         logger: apiLogger(logger),

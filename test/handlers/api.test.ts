@@ -46,7 +46,7 @@ beforeEach(() => {
     state: backend.state,
     starter,
     prober,
-    idempotencyStore: table.store(),
+    idempotencyStore: async () => table.store(),
     clock: { now: () => NOW },
     newRotationId: () => `rot-${++ids}-${Math.random().toString(36).slice(2, 8)}`,
     logger,
@@ -399,6 +399,18 @@ describe('api: Idempotency-Key', () => {
     expect(first.headers?.['idempotent-replayed']).toBeUndefined();
     expect(starter.calls).toHaveLength(1);
     expect(starter.calls[0]?.rotationId).toBe(body(first).rotationId);
+  });
+
+  it('serves each keyed request with its own cluster and body', async () => {
+    await handle(jsonPost(path, { force: true }, { 'idempotency-key': `a-${Math.random()}` }));
+    await handle(
+      jsonPost('/clusters/beta/rotations', {}, { 'idempotency-key': `b-${Math.random()}` }),
+    );
+
+    expect(starter.calls.map((c) => [c.cluster, c.isForced])).toEqual([
+      ['alpha', true],
+      ['beta', false],
+    ]);
   });
 
   it('treats a body that only differs in spelling as the same request', async () => {

@@ -2,10 +2,6 @@
 // case, answer JSON or an RFC 9457 problem. index.ts wraps it in middy with the AWS ports; tests
 // call it with sample API Gateway events and local ports. Never answers a stack trace or a
 // secret: unexpected errors become a 500 naming the request id, and go to the log.
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyValidationError,
-} from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import {
@@ -35,7 +31,7 @@ import {
   type ApiEvent,
   type ApiResult,
 } from './http';
-import { idempotentStart, type IdempotentStart, type StartedRotation } from './idempotent-start';
+import type { IdempotentStart, IdempotentStartPayload, StartedRotation } from './idempotent-start';
 import { matchRoute, RouteId } from './routes';
 import { apiLinks, rotationDetail, rotationSummary, stateSummary, type ApiLinks } from './views';
 
@@ -54,8 +50,8 @@ export interface ApiDeps {
   readonly state: StateStore;
   readonly starter: RotationStarter;
   readonly prober: ProbeInvoker;
-  /** Where Idempotency-Key results are kept (DynamoDB in AWS, dynalite in tests). */
-  readonly idempotencyStore: BasePersistenceLayer;
+  /** Where Idempotency-Key results are kept (DynamoDB in AWS, dynalite in tests); first use. */
+  readonly idempotencyStore: () => Promise<BasePersistenceLayer>;
   readonly clock: Clock;
   readonly newRotationId: () => string;
   readonly logger: ApiLogger;
@@ -95,6 +91,24 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
         `no cluster named ${JSON.stringify(name)} in the inventory`,
       );
     return name;
+  };
+
+  // Everything comes from the payload: the idempotent wrapper is built once and serves every
+  // request after it.
+  const startFromPayload = async (payload: IdempotentStartPayload): Promise<StartedRotation> => {
+    const { request } = payload;
+    const outcome = await startRotation(deps, {
+      cluster: payload.cluster,
+      rotationId: deps.newRotationId(),
+      actor: payload.actor,
+      isForced: request.force,
+      ...(request.gracePeriodSeconds === null
+        ? {}
+        : { gracePeriodMs: request.gracePeriodSeconds * 1000 }),
+      leaseMs: deps.rotationLeaseMs ?? API_ROTATION_LEASE_MS,
+    });
+    if (outcome.kind === 'running') throw new RotationRunning(outcome.detail);
+    return { rotationId: outcome.rotationId, executionArn: outcome.executionArn };
   };
 
   const routes: Record<RouteId, (request: RequestContext) => Promise<ApiResult>> = {
@@ -154,36 +168,24 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
         );
       }
       const key = idempotencyKeyOf(event);
-      const actor = actorOf(event);
-      const request = {
-        force: parsed.data.force ?? false,
-        gracePeriodSeconds: parsed.data.gracePeriodSeconds ?? null,
+      const payload: IdempotentStartPayload = {
+        actor: actorOf(event),
+        idempotencyKey: key ?? '',
+        cluster: name,
+        request: {
+          force: parsed.data.force ?? false,
+          gracePeriodSeconds: parsed.data.gracePeriodSeconds ?? null,
+        },
       };
-      const start = async (): Promise<StartedRotation> => {
-        const outcome = await startRotation(deps, {
-          cluster: name,
-          rotationId: deps.newRotationId(),
-          actor,
-          isForced: request.force,
-          ...(request.gracePeriodSeconds === null
-            ? {}
-            : { gracePeriodMs: request.gracePeriodSeconds * 1000 }),
-          leaseMs: deps.rotationLeaseMs ?? API_ROTATION_LEASE_MS,
-        });
-        if (outcome.kind === 'running') throw new RotationRunning(outcome.detail);
-        return outcome;
-      };
-
       let started: StartedRotation;
       let isReplay = false;
       try {
-        if (key === undefined) started = await start();
+        if (key === undefined) started = await startFromPayload(payload);
         else {
-          idempotent ??= idempotentStart(deps.idempotencyStore, start);
-          const result = await idempotent.run(
-            { actor, idempotencyKey: key, cluster: name, request },
-            context,
-          );
+          // Loaded on the first keyed request: Idempotency and JMESPath stay out of the cold start.
+          const { idempotentStart } = await import('./idempotent-start');
+          idempotent ??= idempotentStart(await deps.idempotencyStore(), startFromPayload);
+          const result = await idempotent.run(payload, context);
           started = result;
           isReplay = !result.hasRun;
         }
@@ -199,7 +201,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       };
       deps.logger.info(isReplay ? 'rotation start replayed' : 'rotation start accepted', {
         rotationId: started.rotationId,
-        actor,
+        actor: payload.actor,
       });
       return jsonResponse(202, body, {
         location,
@@ -267,12 +269,13 @@ function startProblem(error: unknown, cluster: string): HttpProblem {
   if (error instanceof HttpProblem) return error;
   if (error instanceof RotationRunning)
     return new HttpProblem(ProblemKind.rotationRunning, error.detail);
-  if (error instanceof IdempotencyValidationError)
+  // By name: importing Powertools' error classes here would load Idempotency at cold start.
+  if (error instanceof Error && error.name === 'IdempotencyValidationError')
     return new HttpProblem(
       ProblemKind.idempotencyKeyReused,
       `this Idempotency-Key was used for ${cluster} with a different request body; use a new key for a different request`,
     );
-  if (error instanceof IdempotencyAlreadyInProgressError)
+  if (error instanceof Error && error.name === 'IdempotencyAlreadyInProgressError')
     return new HttpProblem(
       ProblemKind.requestInProgress,
       'a request with this Idempotency-Key is still being processed; retry later',

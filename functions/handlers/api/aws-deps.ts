@@ -1,91 +1,67 @@
 // The API's dependencies on AWS, built lazily from the environment the construct sets: nothing
-// is read or constructed while the module loads, and each client only when a request needs it.
+// is read or constructed while the module loads. The ports are stand-ins that load aws-ports.ts
+// (the SDK) with a dynamic import on their first call.
 // TODO(merge): move to functions/wiring/aws.ts next to the other functions' AWS wiring.
-import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { LambdaProbeInvoker } from '../../adapters/aws/lambda-probe-invoker';
-import { SfnRotationStarter } from '../../adapters/aws/sfn-rotation-starter';
+import { readFileSync } from 'node:fs';
 import { apiInventorySchema, fieldErrors, type ApiInventory } from '../../core/api-schemas';
 import { RedisHaError } from '../../core/errors';
-import type { StateStore } from '../../core/ports';
+import type { ProbeInvoker, RotationStarter, StateStore } from '../../core/ports';
 import type { ApiDeps, ApiLogger } from './api';
-// TODO(merge h-aws): the DynamoDB StateStore is written on branch h-aws; once merged, replace
-// `unwiredStateStore` below by
-//   import { DynamoDbStateStore } from '../../adapters/aws/dynamodb-state-store';
-//   new DynamoDbStateStore({ tableName: required(env, ApiEnv.stateTable), client: dynamo() })
 
-/** The environment variables the API reads (set by lib/redis-ha-control-plane.ts). */
-export const ApiEnv = {
-  stateTable: 'STATE_TABLE_NAME',
-  idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
-  stateMachine: 'STATE_MACHINE_ARN',
-  probeFunction: 'PROBE_FUNCTION_NAME',
-  inventory: 'REDIS_HA_INVENTORY',
-  inventoryFile: 'REDIS_HA_INVENTORY_FILE',
-} as const;
+// Spelled here as in aws-ports.ts (a value import of that module would load the SDK at init).
+const INVENTORY = 'REDIS_HA_INVENTORY';
+const INVENTORY_FILE = 'REDIS_HA_INVENTORY_FILE';
 
 type Env = Readonly<Record<string, string | undefined>>;
+type Ports = ReturnType<typeof import('./aws-ports').awsPorts>;
 
 export function awsDeps(logger: ApiLogger, env: Env = process.env): ApiDeps {
-  const dynamo = once(() => new DynamoDBClient({}));
-  const inventory = once(() => readInventory(env));
-  const state = once((): StateStore => unwiredStateStore(required(env, ApiEnv.stateTable)));
-  const starter = once(
-    () =>
-      new SfnRotationStarter({
-        stateMachineArn: required(env, ApiEnv.stateMachine),
-        client: new SFNClient({}),
-      }),
-  );
-  const prober = once(
-    () =>
-      new LambdaProbeInvoker({
-        functionName: required(env, ApiEnv.probeFunction),
-        client: new LambdaClient({}),
-      }),
-  );
-  const idempotencyStore = once(
-    () =>
-      new DynamoDBPersistenceLayer({
-        tableName: required(env, ApiEnv.idempotencyTable),
-        awsSdkV3Client: dynamo(),
-      }),
-  );
+  let inventory: ApiInventory | undefined;
+  let ports: Promise<Ports> | undefined;
+  const load = (): Promise<Ports> =>
+    (ports ??= import('./aws-ports').then((module) => module.awsPorts(env)));
   return {
     get inventory() {
-      return inventory();
+      return (inventory ??= readInventory(env));
     },
-    get state() {
-      return state();
-    },
-    get starter() {
-      return starter();
-    },
-    get prober() {
-      return prober();
-    },
-    get idempotencyStore() {
-      return idempotencyStore();
-    },
+    state: lazyPort<StateStore>(async () => (await load()).state()),
+    starter: lazyPort<RotationStarter>(async () => (await load()).starter()),
+    prober: lazyPort<ProbeInvoker>(async () => (await load()).prober()),
+    idempotencyStore: async () => (await load()).idempotencyStore(),
     clock: { now: () => new Date() },
     newRotationId: () => randomUUID(),
     logger,
   };
 }
 
+/**
+ * A port whose every method loads the real one first. Only for ports whose methods all return
+ * promises (StateStore, RotationStarter, ProbeInvoker).
+ */
+function lazyPort<Port extends object>(load: () => Promise<Port>): Port {
+  return new Proxy({} as Port, {
+    get:
+      (_target, method) =>
+      async (...args: unknown[]): Promise<unknown> => {
+        const port = (await load()) as Record<PropertyKey, (...a: unknown[]) => unknown>;
+        const fn = port[method];
+        if (typeof fn !== 'function')
+          throw new RedisHaError('NOT_A_METHOD', `the port has no method ${String(method)}`);
+        return fn.apply(port, args);
+      },
+  });
+}
+
 /** The cluster names of the inventory, inline (REDIS_HA_INVENTORY) or in a file of a layer. */
 export function readInventory(env: Env): ApiInventory {
-  const inline = env[ApiEnv.inventory];
-  const file = env[ApiEnv.inventoryFile];
-  const where = inline ? ApiEnv.inventory : file;
+  const inline = env[INVENTORY];
+  const file = env[INVENTORY_FILE];
+  const where = inline ? INVENTORY : file;
   if (!where)
     throw new RedisHaError(
       'MISSING_CONFIGURATION',
-      `neither ${ApiEnv.inventory} nor ${ApiEnv.inventoryFile} is set`,
+      `neither ${INVENTORY} nor ${INVENTORY_FILE} is set`,
     );
   return parseApiInventory(inline ?? readFileSync(file as string, 'utf8'), where);
 }
@@ -102,23 +78,4 @@ export function parseApiInventory(text: string, where: string): ApiInventory {
   if (result.success) return result.data;
   const problems = fieldErrors(result.error.issues).map((e) => `${e.path}: ${e.message}`);
   throw new RedisHaError('BAD_INVENTORY', `${where}: ${problems.join('; ')}`);
-}
-
-function required(env: Env, name: string): string {
-  const value = env[name];
-  if (!value) throw new RedisHaError('MISSING_CONFIGURATION', `${name} is not set`);
-  return value;
-}
-
-function once<T>(build: () => T): () => T {
-  let built: { value: T } | undefined;
-  return () => (built ??= { value: build() }).value;
-}
-
-/** Stands in for the DynamoDB StateStore until branch h-aws is merged (see the TODO above). */
-function unwiredStateStore(tableName: string): StateStore {
-  throw new RedisHaError(
-    'NOT_WIRED',
-    `the DynamoDB state store (table ${tableName}) is not wired yet: merge branch h-aws`,
-  );
 }
