@@ -1,6 +1,7 @@
 // The API's dependencies on AWS, built lazily from the environment the construct sets: nothing
-// is read or constructed while the module loads. The ports are stand-ins that load aws-ports.ts
-// (the SDK) with a dynamic import on their first call.
+// is read or constructed while the module loads. Each port is a stand-in that loads its module
+// (aws-dynamodb.ts, aws-sfn.ts, ...: the SDK client it needs) with a dynamic import on its first
+// call, so a cold start evaluates no SDK code and a request loads only the clients it uses.
 // TODO(merge): move to functions/wiring/aws.ts next to the other functions' AWS wiring.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -8,31 +9,43 @@ import { apiInventorySchema, fieldErrors, type ApiInventory } from '../../core/a
 import { RedisHaError } from '../../core/errors';
 import type { ProbeInvoker, RotationStarter, StateStore } from '../../core/ports';
 import type { ApiDeps, ApiLogger } from './api';
+import { ApiEnv, type Env } from './aws-env';
 
-// Spelled here as in aws-ports.ts (a value import of that module would load the SDK at init).
-const INVENTORY = 'REDIS_HA_INVENTORY';
-const INVENTORY_FILE = 'REDIS_HA_INVENTORY_FILE';
-
-type Env = Readonly<Record<string, string | undefined>>;
-type Ports = ReturnType<typeof import('./aws-ports').awsPorts>;
+const INVENTORY = ApiEnv.inventory;
+const INVENTORY_FILE = ApiEnv.inventoryFile;
 
 export function awsDeps(logger: ApiLogger, env: Env = process.env): ApiDeps {
   let inventory: ApiInventory | undefined;
-  let ports: Promise<Ports> | undefined;
-  const load = (): Promise<Ports> =>
-    (ports ??= import('./aws-ports').then((module) => module.awsPorts(env)));
   return {
     get inventory() {
       return (inventory ??= readInventory(env));
     },
-    state: lazyPort<StateStore>(async () => (await load()).state()),
-    starter: lazyPort<RotationStarter>(async () => (await load()).starter()),
-    prober: lazyPort<ProbeInvoker>(async () => (await load()).prober()),
-    idempotencyStore: async () => (await load()).idempotencyStore(),
+    state: lazyPort<StateStore>(
+      onceAsync(async () => (await import('./aws-dynamodb')).dynamoDbStateStore(env)),
+    ),
+    starter: lazyPort<RotationStarter>(
+      onceAsync(async () => (await import('./aws-sfn')).sfnRotationStarter(env)),
+    ),
+    prober: lazyPort<ProbeInvoker>(
+      onceAsync(async () => (await import('./aws-lambda')).lambdaProbeInvoker(env)),
+    ),
+    idempotencyStore: onceAsync(async () =>
+      (await import('./aws-idempotency')).idempotencyStore(env),
+    ),
     clock: { now: () => new Date() },
     newRotationId: () => randomUUID(),
     logger,
   };
+}
+
+/** `load` run once; a failure is not kept, so the next call tries again. */
+function onceAsync<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () =>
+    (pending ??= load().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    }));
 }
 
 /**
