@@ -14,11 +14,7 @@ import {
 import { SfnRotationStarter } from '../../functions/adapters/aws/sfn-rotation-starter';
 import { createApiHandler } from '../../functions/handlers/api/api';
 import { awsDeps, parseApiInventory } from '../../functions/handlers/api/aws-deps';
-import {
-  apiLogger,
-  correlationIdSearchFn,
-  withApiMiddleware,
-} from '../../functions/handlers/api/middleware';
+import { apiLogger, withApiMiddleware } from '../../functions/handlers/api/middleware';
 import { Harness } from '../support/topology';
 import {
   FakeProbeInvoker,
@@ -167,7 +163,7 @@ describe('API middy stack', () => {
         lines.push(String(chunk));
         return true;
       });
-    const logger = new Logger({ serviceName: 'redis-ha-api', correlationIdSearchFn });
+    const logger = new Logger({ serviceName: 'redis-ha-api' });
     const handler = withApiMiddleware(
       createApiHandler({
         inventory: { clusters: [{ name: 'alpha' }] },

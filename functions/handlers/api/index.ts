@@ -3,8 +3,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createApiHandler } from './api';
 import { awsDeps } from './aws-deps';
-import { apiLogger, correlationIdSearchFn, withApiMiddleware } from './middleware';
+import { apiLogger, withApiMiddleware } from './middleware';
 
-const logger = new Logger({ serviceName: 'redis-ha-api', correlationIdSearchFn });
+const logger = new Logger({ serviceName: 'redis-ha-api' });
 
 export const handler = withApiMiddleware(createApiHandler(awsDeps(apiLogger(logger))), logger);
