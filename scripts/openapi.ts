@@ -142,7 +142,7 @@ export function openApiDocument() {
             ),
             '500': internal,
             '502': problem(
-              'The execution could not be started; the lock was released (`upstream`).',
+              'The execution could not be started; its lock was released (`upstream`).',
             ),
           },
         },

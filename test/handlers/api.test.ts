@@ -380,6 +380,9 @@ describe('api: starting a rotation', () => {
     expect(problem.detail).toContain('AccessDeniedException');
     expect(problem.detail).not.toContain('assumed-role');
     expect(await backend.state.getLock('alpha')).toBeUndefined();
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'rotation start failed' }),
+    );
   });
 });
 

@@ -190,7 +190,9 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
           isReplay = !result.hasRun;
         }
       } catch (error) {
-        throw startProblem(error, name);
+        const problem = startProblem(error, name);
+        if (problem.kind.status >= 500) deps.logger.error('rotation start failed', { error });
+        throw problem;
       }
       const location = links.rotation(name, started.rotationId);
       const body: RotationStarted = {
@@ -250,7 +252,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
         links: apiLinks(stagePrefix(event)),
       });
     } catch (error) {
-      const problem = error instanceof HttpProblem ? error : internalProblem(error, requestId);
+      const problem = error instanceof HttpProblem ? error : internalProblem(requestId);
       if (!(error instanceof HttpProblem)) deps.logger.error('request failed', { error });
       result = problemResponse(problem, { instance, requestId });
     }
@@ -282,14 +284,18 @@ function startProblem(error: unknown, cluster: string): HttpProblem {
       {},
       { 'retry-after': '1' },
     );
+  if (error instanceof Error && error.name.startsWith('Idempotency'))
+    return new HttpProblem(
+      ProblemKind.internal,
+      `the Idempotency-Key store failed (${error.name}); retry with the same key`,
+    );
   return new HttpProblem(
     ProblemKind.upstream,
-    `starting the rotation of ${cluster} failed (${safeReason(error)}); the lock was released, try again`,
+    `starting the rotation of ${cluster} failed (${safeReason(error)}); try again`,
   );
 }
 
-function internalProblem(error: unknown, requestId: string): HttpProblem {
-  void error;
+function internalProblem(requestId: string): HttpProblem {
   return new HttpProblem(
     ProblemKind.internal,
     `the request failed unexpectedly; the logs hold the details under request id ${requestId}`,
