@@ -4,10 +4,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RedisHaError } from '../../core/errors';
 import type { StateStore } from '../../core/ports';
 import { ApiEnv, once, required, type Env } from './aws-env';
-// TODO(merge h-aws): the DynamoDB StateStore is written on branch h-aws; once merged, replace the
-// body of `dynamoDbStateStore` by
+// TODO(merge h-aws): the DynamoDB StateStore is on branch h-aws (b7005e5: its options are
+// `{ tableName, dynamodb?: DynamoDBClient, client? }`); once merged, replace the body of
+// `dynamoDbStateStore` by
 //   import { DynamoDbStateStore } from '../../adapters/aws/dynamodb-state-store';
-//   return new DynamoDbStateStore({ tableName: required(env, ApiEnv.stateTable), client: dynamoDbClient() });
+//   return new DynamoDbStateStore({ tableName: required(env, ApiEnv.stateTable), dynamodb: dynamoDbClient() });
 
 export const dynamoDbClient = once(() => new DynamoDBClient({}));
 
