@@ -51,7 +51,9 @@ describe('api: bundle', () => {
   it('holds zod/mini and no classic zod in the single-file build', async () => {
     const { metafile } = await build({ ...OPTIONS, entryPoints: [ENTRY], outfile: '/tmp/api.mjs' });
 
-    expect(classicZodKb(metafile as Metafile)).toBe(0);
+    // zod/mini's core re-exports the locales as a namespace: an empty 17-byte stub once
+    // tree-shaken. Classic zod would be hundreds of KB.
+    expect(classicZodKb(metafile as Metafile)).toBeLessThan(1);
     expect(packagesIn(metafile, Object.keys(metafile.outputs))).toContain('zod');
   });
 
