@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { classicZodKb } from '../../scripts/api-bundle';
+import { classicZodKb } from '../../bench/api-bundle';
 
 const ENTRY = resolve('functions/handlers/api/index.ts');
 const OPTIONS = {

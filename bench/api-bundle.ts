@@ -4,7 +4,7 @@
 // (one minified file, what NodejsFunction's --outfile builds), `split` (minified with
 // --splitting: the SDK clients in chunks that the first request needing them loads).
 // Prints the init (module import) and init + a first GET /clusters (which loads the DynamoDB
-// client), wall and CPU, medians of RUNS. Run: npx tsx scripts/api-bundle.ts
+// client), wall and CPU, medians of RUNS. Run: npx tsx bench/api-bundle.ts
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
