@@ -143,4 +143,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve('scripts/api-bundle.ts')) await main();
+if (process.argv[1] && resolve(process.argv[1]) === resolve('bench/api-bundle.ts')) await main();
