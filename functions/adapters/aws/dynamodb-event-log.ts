@@ -8,7 +8,8 @@
 //                                         `deliveries` (ADDed at every append)
 //   event#<id>          log               where the event's log item is (`logPk`, `logSk`)
 // Both carry `expiresAtSeconds` (TTL) = the event's time + 30 days; reads skip expired items,
-// since TTL deletes lazily.
+// since TTL deletes lazily. Events are ordered by time (the local log: by append order); events
+// of the same millisecond come in id order.
 //
 // Why one partition per month: reading the newest events is one Query newest-first (two around
 // a month's start), with no index. Writes then all go to the current month's partition; that is
