@@ -25,6 +25,21 @@ export const OPTIONS = {
     value: '<dir>',
     help: 'local store folder (default .redis-ha, or REDIS_HA_STORE)',
   },
+  backend: {
+    type: 'string',
+    value: '<local|aws>',
+    help: 'local: the --store folder (default); aws: a deployment, for params, status, events and rotations (region and credentials: the AWS SDK configuration)',
+  },
+  table: {
+    type: 'string',
+    value: '<name>',
+    help: 'with --backend aws: the state table (default STATE_TABLE_NAME)',
+  },
+  'kms-key': {
+    type: 'string',
+    value: '<key>',
+    help: 'with --backend aws: KMS key id, ARN or alias that encrypts --secure values (default KMS_KEY_ID)',
+  },
   'log-level': {
     type: 'string',
     value: '<level>',
@@ -66,7 +81,16 @@ export const OPTIONS = {
 export type OptionName = keyof typeof OPTIONS;
 
 /** Options every command takes. */
-export const GLOBAL_OPTIONS: readonly OptionName[] = ['inventory', 'store', 'log-level', 'help'];
+export const GLOBAL_OPTIONS: readonly OptionName[] = [
+  'inventory',
+  'store',
+  'backend',
+  'log-level',
+  'help',
+];
+
+/** Commands that work with `--backend aws`; the others run on one machine (or in the deployment). */
+export const AWS_BACKEND_COMMANDS: readonly string[] = ['params', 'status', 'events', 'rotations'];
 
 export interface CommandSpec {
   readonly name: string;
@@ -82,6 +106,13 @@ export interface CommandSpec {
 /** The classes a store fault exits with, each once. */
 const STORE_CODES = [...new Set(Object.values(STORE_EXIT_CODES))];
 const INVENTORY_CODES = [ExitCode.dataError, ExitCode.noInput] as const;
+/** What `--backend aws` adds (access denied and AWS configuration share 77 and 78 with the store). */
+const AWS_CODES = [
+  [
+    ExitCode.unavailable,
+    '--backend aws: an AWS call failed (unreachable, throttled, a service error)',
+  ],
+] as const;
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -113,19 +144,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'status',
     usage: ['status'],
     summary: 'last committed state of every cluster, without probing',
-    options: ['json'],
-    exitCodes: [ExitCode.ok, ExitCode.usage, ...INVENTORY_CODES, ...STORE_CODES],
+    options: ['json', 'table'],
+    exitCodes: [ExitCode.ok, ExitCode.usage, ...INVENTORY_CODES, ...AWS_CODES, ...STORE_CODES],
   },
   {
     name: 'params',
     usage: ['params get <name>', 'params put <name> [value]', 'params list [path]'],
     summary:
       'read or write a parameter (put reads the value from stdin when omitted; secure values masked unless --reveal); list: every parameter under a Parameter Store path (default /, recursive)',
-    options: ['secure', 'reveal', 'json'],
+    options: ['secure', 'reveal', 'json', 'kms-key'],
     exitCodes: [
       ExitCode.ok,
       [ExitCode.usage, 'bad usage, or a list path that does not start with /'],
       [ExitCode.dataError, 'parameter not found, or not a Parameter Store name'],
+      ...AWS_CODES,
       ...STORE_CODES,
     ],
   },
@@ -133,11 +165,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'events',
     usage: ['events'],
     summary: 'print the event log (one JSON object per line with --json)',
-    options: ['cluster', 'limit', 'follow', 'json'],
+    options: ['cluster', 'limit', 'follow', 'json', 'table'],
     exitCodes: [
       ExitCode.ok,
       ExitCode.usage,
       [ExitCode.dataError, 'unknown cluster (neither in the inventory nor in the log)'],
+      ...AWS_CODES,
       ...STORE_CODES,
     ],
   },
@@ -179,8 +212,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'rotations',
     usage: ['rotations [cluster...]'],
     summary: 'rotation state and journal (the audit trail; no secrets)',
-    options: ['json'],
-    exitCodes: [ExitCode.ok, ExitCode.usage, ...INVENTORY_CODES, ...STORE_CODES],
+    options: ['json', 'table'],
+    exitCodes: [ExitCode.ok, ExitCode.usage, ...INVENTORY_CODES, ...AWS_CODES, ...STORE_CODES],
   },
   {
     name: 'sandbox',

@@ -11,6 +11,7 @@ import {
   localControlDeps,
   probeConcurrencyFrom,
 } from '../functions/wiring/local';
+import { AwsEnv } from '../functions/wiring/aws-env';
 import { CliError, ExitCode } from './exit-codes';
 
 export interface Io {
@@ -20,8 +21,23 @@ export interface Io {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/** Where a command's data lives: the local store folder, or a deployment in AWS. */
+export type Backend = 'local' | 'aws';
+
+/** `--backend aws` settings, flags over environment (the variables the functions get). */
+export interface AwsCliOptions {
+  /** `--table`, else STATE_TABLE_NAME. */
+  readonly stateTable: string | undefined;
+  /** `--kms-key`, else KMS_KEY_ID. */
+  readonly kmsKey: string | undefined;
+}
+
 export interface GlobalOptions {
+  readonly backend: Backend;
+  readonly aws: AwsCliOptions;
   readonly inventory: string;
+  /** True when --inventory or REDIS_HA_INVENTORY named it (not the default file). */
+  readonly isInventoryGiven: boolean;
   readonly store: string;
   readonly logLevel: LogLevel;
   /** REDIS_HA_LOCAL_KEY from the command's environment (not necessarily process.env). */
@@ -42,8 +58,30 @@ export function globalOptions(
       `--log-level: expected info, warn, error or silent, got "${logLevel}"`,
     );
   }
+  const backend = String(values.backend ?? 'local');
+  if (backend !== 'local' && backend !== 'aws') {
+    throw new CliError(ExitCode.usage, `--backend: expected local or aws, got "${backend}"`);
+  }
+  if (backend === 'local') {
+    const awsOnly = (['table', 'kms-key'] as const).find((flag) => values[flag] !== undefined);
+    if (awsOnly)
+      throw new CliError(
+        ExitCode.usage,
+        `--${awsOnly} applies to --backend aws only (the local backend is the --store folder)`,
+      );
+  }
+  const setting = (flag: string, variable: string) => {
+    const value = values[flag] ?? env[variable];
+    return value === undefined || value === '' ? undefined : String(value);
+  };
   return {
+    backend,
+    aws: {
+      stateTable: setting('table', AwsEnv.stateTable),
+      kmsKey: setting('kms-key', AwsEnv.kmsKey),
+    },
     inventory: String(values.inventory ?? env.REDIS_HA_INVENTORY ?? DEFAULT_INVENTORY),
+    isInventoryGiven: values.inventory !== undefined || env.REDIS_HA_INVENTORY !== undefined,
     store: String(values.store ?? env.REDIS_HA_STORE ?? DEFAULT_STORE),
     logLevel: logLevel as LogLevel,
     localKey: env.REDIS_HA_LOCAL_KEY,

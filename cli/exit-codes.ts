@@ -13,7 +13,7 @@ export const ExitCode = {
   dataError: 65,
   /** The inventory file is missing, not a file (a directory), or unreadable. */
   noInput: 66,
-  /** A required program (redis-server) is missing. */
+  /** A required program (redis-server) is missing; with --backend aws, an AWS call failed. */
   unavailable: 69,
   /** A bug or an unexpected failure. */
   software: 70,
@@ -21,9 +21,15 @@ export const ExitCode = {
   ioError: 74,
   /** Try again later: the cluster is locked by another rotation, or the store is busy. */
   tempFail: 75,
-  /** The store (or a file in it) may not be read, or may not be written by a command that writes. */
+  /**
+   * The store (or a file in it) may not be read, or may not be written by a command that writes;
+   * with --backend aws, AWS denied access.
+   */
   noPermission: 77,
-  /** The store key is bad: REDIS_HA_LOCAL_KEY malformed, secret.key missing or not the right key. */
+  /**
+   * The store key is bad: REDIS_HA_LOCAL_KEY malformed, secret.key missing or not the right key;
+   * with --backend aws, no region or credentials, or the table or KMS key does not exist.
+   */
   config: 78,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -36,12 +42,12 @@ export const EXIT_CODE_MEANINGS: Readonly<Record<ExitCode, string>> = {
   64: 'bad usage: unknown command or option, bad value',
   65: 'invalid inventory, unknown cluster',
   66: 'inventory file missing, not a file, or unreadable',
-  69: 'redis-server missing (sandbox)',
+  69: 'redis-server missing (sandbox); --backend aws: an AWS call failed',
   70: 'internal error (a bug)',
   74: 'store unusable: corrupt, its database gone or empty, store path is a file',
   75: 'busy: cluster locked by a rotation, or store locked',
-  77: 'store not readable, or not writable for a command that writes',
-  78: 'store key: bad REDIS_HA_LOCAL_KEY, secret.key missing or wrong',
+  77: 'store not readable, or not writable for a command that writes; --backend aws: access denied',
+  78: 'store key: bad REDIS_HA_LOCAL_KEY, secret.key missing or wrong; --backend aws: no region or credentials, table or key not found',
 };
 
 /** An error that ends the command with a message and a chosen exit code. */

@@ -4,6 +4,7 @@ import { parseDurationMs } from '../functions/core/duration';
 import { inventoryJsonSchema } from '../functions/core/inventory-json-schema';
 import { RedisHaError } from '../functions/core/errors';
 import { StoreError, sqliteCode, storeErrorFrom } from '../functions/adapters/local/store-error';
+import { awsFailure, checkBackendSupports } from './backend';
 import { commandUsage, globalUsage, parseCommandLine } from './command-table';
 import { eventsCommand } from './commands/events';
 import { paramsCommand } from './commands/params';
@@ -41,6 +42,11 @@ export async function run(
     if (storeError) {
       io.stderr(`redis-ha: ${storeError.message}\n`);
       return STORE_EXIT_CODES[storeError.fault];
+    }
+    const aws = awsFailure(error);
+    if (aws) {
+      io.stderr(`redis-ha: ${aws.message}\n`);
+      return aws.exitCode;
     }
     if (error instanceof RedisHaError && error.code === 'REDIS_SERVER_MISSING') {
       io.stderr(`redis-ha: ${error.message}\n`);
@@ -87,6 +93,7 @@ async function dispatch(
   }
   const command = spec.name;
   const options = globalOptions(values, io.env);
+  checkBackendSupports(command, options);
   context.store = options.store;
   context.isWriting = !isReadingOnly(command, args, values);
   const json = values.json ?? false;

@@ -1,7 +1,10 @@
-// `redis-ha events`: tail the local event log; --follow keeps printing new events.
+// `redis-ha events`: tail the local event log; --follow keeps printing new events. With
+// --backend aws: the events the deployment published (kept 30 days in its state table).
 // Only reads: works on a read-only store. Events go to stdout (JSON lines with --json, so the
 // output pipes into jq); notes such as "no events" go to stderr.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { LoggedEventEntry } from '../../functions/core/ports';
+import { inventoryIfAny, openAwsTable } from '../backend';
 import { CliError, ExitCode } from '../exit-codes';
 import { loadInventory, openBackendForReading, type GlobalOptions, type Io } from '../context';
 import type { SqliteEventLog } from '../../functions/adapters/local/sqlite-event-log';
@@ -33,6 +36,7 @@ export async function eventsCommand(
   options: GlobalOptions,
   io: Io,
 ): Promise<ExitCode> {
+  if (options.backend === 'aws') return awsEvents(flags, options, io);
   const backend = openBackendForReading(options, io);
   try {
     if (flags.cluster !== undefined) checkCluster(flags.cluster, backend.events, options);
@@ -44,11 +48,7 @@ export async function eventsCommand(
         ...(flags.cluster !== undefined ? { cluster: flags.cluster } : {}),
       })) {
         afterSeq = seq;
-        io.stdout(
-          flags.json
-            ? `${JSON.stringify({ ...event, deliveries })}\n`
-            : `${describeEvent(event)}\n`,
-        );
+        io.stdout(eventLine({ event, deliveries }, flags.json));
       }
     };
     print(flags.limit);
@@ -70,6 +70,50 @@ export async function eventsCommand(
   } finally {
     backend.close();
   }
+}
+
+/** One event as printed: a JSON line with --json, else one line for people. */
+function eventLine({ event, deliveries }: LoggedEventEntry, json: boolean): string {
+  return json ? `${JSON.stringify({ ...event, deliveries })}\n` : `${describeEvent(event)}\n`;
+}
+
+/**
+ * The deployment's events from its state table. No --follow: polling the table is costly, and
+ * the topic pushes events as they happen (subscribe to it). A --cluster that has no events is
+ * unknown only when an inventory is there to say so.
+ */
+async function awsEvents(
+  flags: { cluster?: string; limit: number; follow: boolean; json: boolean },
+  options: GlobalOptions,
+  io: Io,
+): Promise<ExitCode> {
+  if (flags.follow)
+    throw new CliError(
+      ExitCode.usage,
+      'events --backend aws: --follow reads the local log only; in AWS, subscribe to the event topic (EVENT_TOPIC_ARN) to receive events as they are published',
+    );
+  const { events, where } = await openAwsTable('events', options);
+  const entries = await events.read({
+    limit: flags.limit,
+    ...(flags.cluster !== undefined ? { cluster: flags.cluster } : {}),
+  });
+  for (const entry of entries) io.stdout(eventLine(entry, flags.json));
+  if (entries.length > 0) return ExitCode.ok;
+  if (flags.cluster === undefined) {
+    io.stderr(`redis-ha: no events in ${where} in the last 30 days\n`);
+    return ExitCode.ok;
+  }
+  const inventory = inventoryIfAny(options);
+  const known = inventory?.clusters.map((c) => c.name);
+  if (known && !known.includes(flags.cluster))
+    throw new CliError(
+      ExitCode.dataError,
+      `unknown cluster "${flags.cluster}": no events for it in ${where}, and the inventory has: ${known.join(', ') || '(none)'}`,
+    );
+  io.stderr(
+    `redis-ha: no events for ${flags.cluster} in ${where} in the last 30 days${known ? '' : ' (no inventory to check the name against)'}\n`,
+  );
+  return ExitCode.ok;
 }
 
 /**

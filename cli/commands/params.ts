@@ -1,7 +1,11 @@
-// `redis-ha params get|put|list`: the local parameter store. Secure values are masked unless
-// --reveal is given; `put` reads the value from stdin when it is not an argument, so that a
-// password need not appear in shell history or the process list.
+// `redis-ha params get|put|list`: the local parameter store, or SSM Parameter Store with
+// --backend aws (how an operator seeds a deployment's passwords: CloudFormation cannot create a
+// SecureString). Secure values are masked unless --reveal is given; `put` reads the value from
+// stdin when it is not an argument, so that a password need not appear in shell history or the
+// process list.
 import { parameterNameProblem } from '../../functions/core/parameter-name';
+import type { ParameterStore } from '../../functions/core/ports';
+import { openAwsParameters } from '../backend';
 import { openBackend, openBackendForReading, type GlobalOptions, type Io } from '../context';
 import { CliError, ExitCode } from '../exit-codes';
 import { MASK, table } from '../format';
@@ -39,8 +43,7 @@ export async function paramsCommand(
       ExitCode.usage,
       `params list: path ${JSON.stringify(name)} must start with / (a Parameter Store hierarchy such as /myapp; default /, everything)`,
     );
-  // Only put writes: get and list work on a read-only store and never create one.
-  const backend = action === 'put' ? openBackend(options) : openBackendForReading(options, io);
+  const backend = await openParameters(action, flags.secure, options, io);
   const shown = (v: string, isSecure: boolean) => (isSecure && !flags.reveal ? MASK : v);
   try {
     switch (action) {
@@ -102,4 +105,24 @@ export async function paramsCommand(
   } finally {
     backend.close();
   }
+}
+
+/**
+ * The parameter store of the chosen backend. Locally only put writes: get and list work on a
+ * read-only store and never create one. In AWS the KMS key is needed for a secure put only.
+ */
+async function openParameters(
+  action: 'get' | 'put' | 'list',
+  isSecure: boolean,
+  options: GlobalOptions,
+  io: Io,
+): Promise<{ readonly parameters: ParameterStore; close(): void }> {
+  if (options.backend === 'aws') {
+    const isSecureWrite = action === 'put' && isSecure;
+    return {
+      parameters: await openAwsParameters(`params ${action}`, options, isSecureWrite),
+      close: () => {},
+    };
+  }
+  return action === 'put' ? openBackend(options) : openBackendForReading(options, io);
 }

@@ -11,11 +11,11 @@ import {
   RotationRunner,
 } from '../../functions/control/rotation-runner';
 import { localRotationDeps } from '../../functions/wiring/local';
+import { openRotations } from './rotations-source';
 import {
   controlDeps,
   loadInventory,
   openBackend,
-  openBackendForReading,
   selectClusters,
   type GlobalOptions,
   type Io,
@@ -141,15 +141,14 @@ export async function rotationsCommand(
   options: GlobalOptions,
   io: Io,
 ): Promise<ExitCode> {
-  const clusters = selectClusters(loadInventory(options.inventory), names);
-  const backend = openBackendForReading(options, io);
+  const backend = await openRotations(names, options, io);
   try {
     const rows = await Promise.all(
-      clusters.map(async (c) => ({
-        cluster: c.name,
-        record: (await backend.state.getRotation(c.name)) as RotationRecord | undefined,
-        lock: await backend.state.getLock(c.name),
-        journal: await backend.state.readJournal({ cluster: c.name }, 200),
+      backend.clusters.map(async (cluster) => ({
+        cluster,
+        record: (await backend.state.getRotation(cluster)) as RotationRecord | undefined,
+        lock: await backend.state.getLock(cluster),
+        journal: await backend.state.readJournal({ cluster }, 200),
       })),
     );
     if (flags.json) {

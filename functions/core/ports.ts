@@ -219,3 +219,31 @@ export interface RotationStarter {
 export interface ProbeInvoker {
   probe(cluster: string, signal?: AbortSignal): Promise<unknown>;
 }
+
+/** One event as an event log holds it: the CloudEvent first appended, and how often it came. */
+export interface LoggedEventEntry {
+  readonly event: CloudEvent;
+  /** Appends of this event id (a re-publish after a crash counts again; never a new entry). */
+  readonly deliveries: number;
+}
+
+/** Which events `EventLog.read` returns. */
+export interface EventLogQuery {
+  /** At most this many: the newest ones. */
+  readonly limit: number;
+  /** Only this cluster's (the event subject). */
+  readonly cluster?: string;
+  /** Only events of this type. */
+  readonly type?: string;
+}
+
+/**
+ * What was published, kept to be read back (`redis-ha events`): the local event log, or the
+ * state table in AWS, since SNS cannot be read back. Never holds a secret (events carry none).
+ */
+export interface EventLog {
+  /** Idempotent per event id: the same id twice is one entry (its first version), counted twice. */
+  append(event: CloudEvent): Promise<void>;
+  /** The newest `limit` matching events, oldest first (newest last). */
+  read(query: EventLogQuery): Promise<LoggedEventEntry[]>;
+}

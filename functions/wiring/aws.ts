@@ -4,29 +4,19 @@
 // it reads only what its callers hand it (a Lambda's `process.env`, the CLI's env).
 import { readFileSync } from 'node:fs';
 import type { AwsClientOptions } from '../adapters/aws/aws-clients';
+import { DynamoDbEventLog } from '../adapters/aws/dynamodb-event-log';
 import { DynamoDbStateStore } from '../adapters/aws/dynamodb-state-store';
 import { SnsEventBus } from '../adapters/aws/sns-event-bus';
 import { SsmParameterStore } from '../adapters/aws/ssm-parameter-store';
 import { IoredisGateway } from '../adapters/redis/ioredis-gateway';
 import { RedisHaError } from '../core/errors';
+import { AwsEnv } from './aws-env';
+import type { CloudEvent } from '../core/events';
 import type { Inventory } from '../core/inventory';
-import type { Clock } from '../core/ports';
+import type { Clock, EventBus, EventLog, Logger } from '../core/ports';
 import type { ControlDeps } from '../control/reconcile';
 
-/**
- * Environment variables the functions read; the CDK construct sets them (lib/
- * redis-ha-control-plane.ts `FunctionEnv`, held equal by a test).
- */
-export const AwsEnv = {
-  stateTable: 'STATE_TABLE_NAME',
-  idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
-  eventTopic: 'EVENT_TOPIC_ARN',
-  kmsKey: 'KMS_KEY_ID',
-  stateMachine: 'STATE_MACHINE_ARN',
-  probeFunction: 'PROBE_FUNCTION_NAME',
-  inventory: 'REDIS_HA_INVENTORY',
-  inventoryFile: 'REDIS_HA_INVENTORY_FILE',
-} as const;
+export { AwsEnv } from './aws-env';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -99,18 +89,93 @@ export type AwsWiringOptions = Pick<ControlDeps, 'logger' | 'source'> &
     readonly client?: AwsClientOptions;
   };
 
-/** The control plane wired to SSM, SNS, DynamoDB and ioredis. */
+/**
+ * The control plane wired to SSM, SNS, DynamoDB and ioredis. Every event (reconcile, rotation)
+ * goes to SNS, then into the event log on the state table, for `redis-ha events --backend aws`.
+ */
 export function awsControlDeps(settings: AwsSettings, options: AwsWiringOptions): ControlDeps {
   const { client, ...rest } = options;
+  const clientOption = client ? { client } : {};
   return {
     gateway: new IoredisGateway(),
-    parameters: new SsmParameterStore({ kmsKeyId: settings.kmsKey, ...(client ? { client } : {}) }),
-    state: new DynamoDbStateStore({
-      tableName: settings.stateTable,
-      ...(client ? { client } : {}),
-    }),
-    events: new SnsEventBus({ topicArn: settings.eventTopic, ...(client ? { client } : {}) }),
+    parameters: new SsmParameterStore({ kmsKeyId: settings.kmsKey, ...clientOption }),
+    state: new DynamoDbStateStore({ tableName: settings.stateTable, ...clientOption }),
+    events: new RecordingEventBus(
+      new SnsEventBus({ topicArn: settings.eventTopic, ...clientOption }),
+      new DynamoDbEventLog({ tableName: settings.stateTable, ...clientOption }),
+      options.logger,
+    ),
     clock: systemClock,
     ...rest,
+  };
+}
+
+/**
+ * Publishes to the bus, then records the event in the log. Subscribers come first: a publish that
+ * fails rejects (so the caller never marks the event published) and records nothing; an append
+ * that fails is logged and swallowed, never undoing or failing a publish that happened.
+ */
+export class RecordingEventBus implements EventBus {
+  constructor(
+    private readonly bus: EventBus,
+    private readonly log: EventLog,
+    private readonly logger: Logger,
+  ) {}
+
+  async publish(event: CloudEvent): Promise<void> {
+    await this.bus.publish(event);
+    try {
+      await this.log.append(event);
+    } catch (error) {
+      this.logger.warn('event published but not recorded in the event log', {
+        cluster: event.subject,
+        eventId: event.id,
+        type: event.type,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+}
+
+/**
+ * Parameter Store for `redis-ha params --backend aws`. `kmsKey` is needed only to write a
+ * SecureString; without it the store reads and writes Strings, and refuses a secure write
+ * (rather than let SSM encrypt it under its default key).
+ */
+export function awsParameterStore(
+  kmsKey: string | undefined,
+  client?: AwsClientOptions,
+): SsmParameterStore {
+  const clientOption = client ? { client } : {};
+  return kmsKey
+    ? new SsmParameterStore({ kmsKeyId: kmsKey, ...clientOption })
+    : new KeylessSsmParameterStore({ kmsKeyId: 'alias/aws/ssm', ...clientOption });
+}
+
+/** SSM without the deployment's key: the key given to the adapter is never sent. */
+class KeylessSsmParameterStore extends SsmParameterStore {
+  override async put(
+    name: string,
+    value: string,
+    options: { readonly isSecure: boolean },
+  ): Promise<number> {
+    if (options.isSecure)
+      throw new RedisHaError(
+        'BAD_OPTIONS',
+        `parameter ${name}: a SecureString is encrypted under the deployment's KMS key, and none was given (${AwsEnv.kmsKey})`,
+      );
+    return super.put(name, value, options);
+  }
+}
+
+/** The state store and event log of one deployment's table, for `redis-ha --backend aws`. */
+export function awsTableStores(
+  stateTable: string,
+  client?: AwsClientOptions,
+): { readonly state: DynamoDbStateStore; readonly events: DynamoDbEventLog } {
+  const clientOption = client ? { client } : {};
+  return {
+    state: new DynamoDbStateStore({ tableName: stateTable, ...clientOption }),
+    events: new DynamoDbEventLog({ tableName: stateTable, ...clientOption }),
   };
 }
