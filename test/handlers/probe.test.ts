@@ -8,7 +8,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { DynamoDbStateStore } from '../../functions/adapters/aws/dynamodb-state-store';
 import { SsmParameterStore } from '../../functions/adapters/aws/ssm-parameter-store';
 import { EventType } from '../../functions/core/events';
-import type { Inventory } from '../../functions/core/inventory';
 import { probeFunction } from '../../functions/handlers/probe/index';
 import { ProbeMetric } from '../../functions/handlers/probe/probe-metrics';
 import type {

@@ -37,6 +37,7 @@ export class ReactionClock {
 
   /** A reconcile that acted, or left the transition to another run, ends the wait. */
   onReport(report: ReconcileReport): void {
-    if (report.isConflict || report.parametersWritten.length > 0) this.pending.delete(report.cluster);
+    if (report.isConflict || report.parametersWritten.length > 0)
+      this.pending.delete(report.cluster);
   }
 }
