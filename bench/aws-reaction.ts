@@ -301,7 +301,7 @@ try {
     `  fakes' own round trip through the SDK (median of 20): SSM PutParameter ${ssmRoundTripMs.toFixed(2)} ms, SNS Publish ${snsRoundTripMs.toFixed(2)} ms`,
   );
   console.log(
-    `  calls on the path per failover: 1 SNS Publish, ${calls} SSM requests (median; GetParameters + ${PARAMETERS} sequential PutParameter), 3 DynamoDB (state read, event claim, mark published)`,
+    `  calls on the path per failover: 1 SNS Publish, ${calls} SSM requests (median: the probe's password read, one GetParameters of the current values, ${PARAMETERS} sequential PutParameter), 3 DynamoDB (state read, event claim, mark published)`,
   );
   const assumedMs = { ssm: 30, sns: 30, dynamodb: 8 };
   const addedMs = assumedMs.sns + calls * assumedMs.ssm + 3 * assumedMs.dynamodb;

@@ -357,4 +357,21 @@ describe('probe handler', () => {
     expect(JSON.stringify(response)).not.toContain(PASSWORD);
     expect(connectionsTo(redisPorts(topology))).toBe(0);
   });
+
+  it('names a missing environment variable, and builds its dependencies again on the next invocation', async () => {
+    const env: Record<string, string> = {
+      EVENT_TOPIC_ARN: TOPIC_ARN,
+      KMS_KEY_ID: KMS_KEY,
+      REDIS_HA_INVENTORY: JSON.stringify({ clusters: [] }),
+    };
+    const probe = probeFunction({ env, client: CLIENT });
+
+    await expect(probe({}, lambdaContext('run-env-1', 10_000))).rejects.toThrow(
+      /missing environment variable STATE_TABLE_NAME/,
+    );
+    env.STATE_TABLE_NAME = await dynalite.createStateTable();
+    await expect(probe({ clusters: ['nope'] }, lambdaContext('run-env-2', 10_000))).rejects.toThrow(
+      /unknown cluster "nope"/,
+    );
+  });
 });

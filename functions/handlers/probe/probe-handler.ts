@@ -88,7 +88,7 @@ export class UnknownClusterError extends RedisHaError {
   constructor(names: readonly string[], known: readonly string[]) {
     super(
       'UNKNOWN_CLUSTER',
-      `unknown cluster${names.length > 1 ? 's' : ''} ${names.map((n) => JSON.stringify(n)).join(', ')}: the inventory has ${known.map((n) => JSON.stringify(n)).join(', ')}`,
+      `unknown cluster${names.length > 1 ? 's' : ''} ${names.map((n) => JSON.stringify(n)).join(', ')}: the inventory has ${known.length > 0 ? known.map((n) => JSON.stringify(n)).join(', ') : 'no cluster'}`,
     );
     this.name = 'UnknownClusterError';
   }
