@@ -13,7 +13,7 @@ import { ProbeMetric } from '../../functions/handlers/probe/probe-metrics';
 import type {
   ProbeRequestResponse,
   ProbeTickSummary,
-} from '../../functions/handlers/probe/probe-handler';
+} from '../../functions/handlers/probe/probe-response';
 import { within } from '../support/deadline';
 import { Dynalite } from '../support/dynalite';
 import { FAKE_AWS } from '../support/aws-fakes/loopback';
