@@ -196,11 +196,12 @@ export class RedisHaControlPlane extends Construct {
         ...(options.isScheduled && { onAsyncFailure: new SqsDestination(deadLetterQueue) }),
       });
 
-    // 70 s for a 60 s tick: consecutive runs overlap, so a failover is never unwatched; the
+    // 75 s for a 60 s tick: a run watches until 5 s before its deadline, so consecutive runs
+    // overlap by about 10 s (a late tick or a cold start still leaves no blind window); the
     // conditional writes decide which run acts. No reserved concurrency, on purpose.
     this.probeFunction = fn('probe', 'ProbeFunction', {
       description: 'redis-ha: probe every cluster, then watch the sentinels until the next tick',
-      timeout: Duration.seconds(70),
+      timeout: Duration.seconds(75),
       memorySizeMb: props.probeMemorySizeMb ?? 256,
       isScheduled: true,
     });

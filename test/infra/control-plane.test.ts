@@ -94,8 +94,8 @@ describe('RedisHaControlPlane Lambdas', () => {
     expect(FUNCTION_ENTRIES.probe).toBe('functions/handlers/probe/index.ts');
   });
 
-  it('gives the probe 70 s for a 60 s tick and no reserved concurrency, so runs overlap', () => {
-    expect(functions[probeId]?.Timeout).toBe(70);
+  it('gives the probe 75 s for a 60 s tick and no reserved concurrency, so runs overlap', () => {
+    expect(functions[probeId]?.Timeout).toBe(75);
     for (const fn of Object.values(functions))
       expect(fn).not.toHaveProperty('ReservedConcurrentExecutions');
   });
