@@ -21,6 +21,7 @@ import {
   ROTATION_STEPS,
   RotationFailure,
   RotationTaskError,
+  START_REFUSALS,
   type RotationTaskAction,
 } from './rotation-contract';
 
@@ -100,7 +101,7 @@ export function rotationDefinition(scope: Construct, rotationFunction: IFunction
   const start = task('Start', 'start', { request: JsonPath.objectAt('$$.Execution.Input') })
     .addRetry(NON_RETRYABLE)
     .addRetry(RETRY_BEFORE_PUBLISH)
-    .addCatch(notStarted, { errors: Object.values(RotationTaskError), resultPath: ERROR_PATH })
+    .addCatch(notStarted, { errors: [...START_REFUSALS], resultPath: ERROR_PATH })
     .addCatch(rollBack, { errors: ['States.ALL'], resultPath: ERROR_PATH });
 
   const waitGrace = new Wait(scope, 'WaitGrace', {
