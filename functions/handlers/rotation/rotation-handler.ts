@@ -66,7 +66,9 @@ export function createRotationHandler(
 ) {
   const logger = options.logger ?? new PowertoolsLogger({ serviceName: SERVICE_NAME });
   const metrics =
-    options.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+    options.metrics ??
+    // Its own warnings (an invocation that emitted no metric) as JSON lines of this logger.
+    new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger });
   let deps: RotationHandlerDeps | undefined;
 
   const runTask = async (task: TaskEvent, signal: AbortSignal): Promise<RotationTaskOutput> => {
