@@ -1,7 +1,8 @@
 // One probe of one sentinel cluster: every configured sentinel in parallel, then the master
 // most of them name, then the verdict. Reads passwords from the parameter store; returns
 // them to the caller only inside `credentials`, never in the report.
-import { mapAddress, sentinelEndpoints, type SentinelCluster } from '../core/inventory';
+import { mapAddress, sentinelEndpoints } from '../core/cluster-addresses';
+import type { SentinelCluster } from '../core/inventory';
 import { formatEndpoint, sameEndpoint, type Endpoint } from '../core/endpoint';
 import type { MissingPassword, Observation } from '../core/observation';
 import { dataConnection, sentinelConnection } from '../core/connection';

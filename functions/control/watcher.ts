@@ -3,7 +3,8 @@
 // one probe at a time per cluster; a periodic full probe catches anything missed. Like
 // ioredis's failover detector, a sentinel message is a trigger to re-check, never the truth.
 import { randomUUID } from 'node:crypto';
-import { sentinelEndpoints, type Inventory, type SentinelCluster } from '../core/inventory';
+import { sentinelEndpoints } from '../core/cluster-addresses';
+import type { Inventory, SentinelCluster } from '../core/inventory';
 import { formatEndpoint } from '../core/endpoint';
 import type { SentinelSubscription } from '../core/ports';
 import { sentinelConnection } from '../core/connection';

@@ -4,7 +4,7 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { parseDurationMs } from './duration';
-import { parseEndpoint, type Endpoint } from './endpoint';
+import { parseEndpoint } from './endpoint';
 import { MAX_PARAMETER_NAME_CHARS, parameterNameProblem } from './parameter-name';
 import { templateProblems } from './template';
 
@@ -268,16 +268,6 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-/** Dial address for an announced one, following the cluster's address map. */
-export function mapAddress(cluster: SentinelCluster, announced: Endpoint): Endpoint {
-  const mapped = cluster.addressMap[`${announced.host}:${announced.port}`];
-  return (mapped && parseEndpoint(mapped)) || announced;
-}
-
-export function sentinelEndpoints(cluster: SentinelCluster): Endpoint[] {
-  return cluster.sentinels.map((text) => parseEndpoint(text) as Endpoint);
-}
-
-export function gracePeriodMs(cluster: SentinelCluster): number {
-  return parseDurationMs(cluster.rotation.gracePeriod) ?? 30_000;
-}
+// Zod-free helpers live in cluster-addresses.ts (Lambda bundles import them without the schema);
+// re-exported here so existing imports keep working.
+export { gracePeriodMs, mapAddress, sentinelEndpoints } from './cluster-addresses';
