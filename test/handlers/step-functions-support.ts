@@ -101,6 +101,8 @@ export interface RotationFunctionOptions {
   readonly starter?: RotationStarter;
   /** Every line the function's Logger writes (JSON), and its metrics (EMF). */
   readonly output?: (line: string) => void;
+  /** Wraps the control plane's ports (the demo traces SSM writes and SNS publishes). */
+  readonly decorate?: (deps: ControlDeps) => ControlDeps;
 }
 
 /** The rotation function's real handler, as deployed, on the offline AWS. */
@@ -110,10 +112,12 @@ export function rotationFunction(options: RotationFunctionOptions) {
     (logger): RotationHandlerDeps => ({
       inventory: options.inventory,
       control: {
-        ...options.aws.controlDeps(logger, {
-          ...(options.faults ? { faults: options.faults } : {}),
-          ...(options.hooks ? { hooks: options.hooks } : {}),
-        }),
+        ...(options.decorate ?? ((deps) => deps))(
+          options.aws.controlDeps(logger, {
+            ...(options.faults ? { faults: options.faults } : {}),
+            ...(options.hooks ? { hooks: options.hooks } : {}),
+          }),
+        ),
         randomBytes: (size) => randomBytes(size),
       },
       starter: options.starter ?? new RecordingStarter(),
