@@ -51,6 +51,25 @@ export const BUNDLING: BundlingOptions = {
   forceDockerBundling: false,
 };
 
+/**
+ * `BUNDLING` for one function: NodejsFunction's single-file build, then the same build with
+ * code splitting over it (scripts/split-bundle.mjs), so that the clients a handler imports
+ * lazily load on the first request that needs them instead of at every cold start. Runs on the
+ * synthesizing machine, with the local esbuild, like the first build.
+ */
+export function bundlingFor(name: ControlPlaneFunctionName): BundlingOptions {
+  return {
+    ...BUNDLING,
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir, outputDir) => [
+        `node "${join(inputDir, 'scripts/split-bundle.mjs')}" "${join(inputDir, functionEntry(name))}" "${outputDir}" "${REQUIRE_SHIM_BANNER}"`,
+      ],
+    },
+  };
+}
+
 /** What differs between the functions. */
 export interface ControlPlaneFunctionProps {
   readonly name: ControlPlaneFunctionName;
@@ -92,7 +111,7 @@ export function controlPlaneFunction(
     securityGroups: [props.securityGroup],
     logGroup: props.logGroup,
     layers: [...props.layers],
-    bundling: BUNDLING,
+    bundling: bundlingFor(props.name),
     ...(props.onAsyncFailure && {
       retryAttempts: 0,
       maxEventAge: Duration.seconds(60),

@@ -76,6 +76,12 @@ export interface RedisHaControlPlaneProps extends NetworkIds {
    */
   readonly alarmTopic?: ITopic;
   /**
+   * Memory of the probe/watch function, which is also its share of CPU. Raise it for about 100
+   * clusters or more (README, "What it costs").
+   * @default 256
+   */
+  readonly probeMemorySizeMb?: number;
+  /**
    * Retention of the functions', the API's and the state machine's logs.
    * @default RetentionDays.THREE_MONTHS
    */
@@ -195,7 +201,7 @@ export class RedisHaControlPlane extends Construct {
     this.probeFunction = fn('probe', 'ProbeFunction', {
       description: 'redis-ha: probe every cluster, then watch the sentinels until the next tick',
       timeout: Duration.seconds(70),
-      memorySizeMb: 256,
+      memorySizeMb: props.probeMemorySizeMb ?? 256,
       isScheduled: true,
     });
 

@@ -25,6 +25,15 @@ export class RedisHaStack extends Stack {
       description: 'Subscribe here for alarm notifications',
       value: this.controlPlane.alarmTopic.topicArn,
     });
+    // `redis-ha --backend aws` reads these as STATE_TABLE_NAME and KMS_KEY_ID (README, deploy).
+    new CfnOutput(this, 'StateTableName', {
+      description: 'STATE_TABLE_NAME for redis-ha --backend aws (status, events, rotations)',
+      value: this.controlPlane.tables.stateTable.tableName,
+    });
+    new CfnOutput(this, 'KmsKeyId', {
+      description: 'KMS_KEY_ID for redis-ha --backend aws params put --secure',
+      value: this.controlPlane.encryptionKey.keyArn,
+    });
     new CfnOutput(this, 'RotationStateMachineArn', {
       value: this.controlPlane.rotationStateMachine.stateMachineArn,
     });

@@ -191,3 +191,31 @@ export interface Logger {
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
 }
+
+/** What starting a rotation needs: the execution carries these into its first step. */
+export interface RotationStartInput {
+  readonly cluster: string;
+  /** Also the execution's name, so the same rotation can never be started twice. */
+  readonly rotationId: string;
+  /** Who asked (an IAM ARN for the API, `schedule` for the rotation schedule). */
+  readonly actor: string;
+  readonly isForced: boolean;
+  /** The inventory's grace period when absent. */
+  readonly gracePeriodMs?: number;
+}
+
+/**
+ * Starts a rotation run (a Step Functions execution in AWS). `isAlreadyStarted` is true when a run
+ * named `rotationId` existed already (a retried call): nothing new was started, and that is not
+ * an error.
+ */
+export interface RotationStarter {
+  start(
+    input: RotationStartInput,
+  ): Promise<{ readonly executionArn: string; readonly isAlreadyStarted: boolean }>;
+}
+
+/** Runs a probe of one cluster now (the probe Lambda in AWS) and returns its report as JSON. */
+export interface ProbeInvoker {
+  probe(cluster: string, signal?: AbortSignal): Promise<unknown>;
+}

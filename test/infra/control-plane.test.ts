@@ -100,6 +100,16 @@ describe('RedisHaControlPlane Lambdas', () => {
       expect(fn).not.toHaveProperty('ReservedConcurrentExecutions');
   });
 
+  it('gives the probe 256 MB unless told otherwise', () => {
+    expect(functions[probeId]?.MemorySize).toBe(256);
+    const bigger = resourcesOf(
+      controlPlaneStack({ probeMemorySizeMb: 512 }).template,
+      'AWS::Lambda::Function',
+    );
+    const probe = Object.entries(bigger).find(([id]) => id.includes('ProbeFunction'))?.[1];
+    expect(probe?.MemorySize).toBe(512);
+  });
+
   it('probes every minute, never retrying a tick and dropping one older than a minute', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 minute)',

@@ -50,6 +50,15 @@ describe('CDK app', () => {
         expect(existsSync(join(asset, 'index.meta.json')), asset).toBe(true);
         expect(readFileSync(join(asset, 'index.mjs'), 'utf8')).toContain('createRequire');
       }
+      // The api's bundle is split: the clients it imports lazily wait in chunks that the cold
+      // start does not load (scripts/split-bundle.mjs).
+      const api = functions.find((fn) => String(fn.Properties.Description).includes('HTTP API'));
+      const { S3Key } = api?.Properties.Code as { S3Key: string };
+      const meta = JSON.parse(
+        readFileSync(join(out, `asset.${S3Key.replace(/\.zip$/, '')}`, 'index.meta.json'), 'utf8'),
+      ) as { outputs: Record<string, { imports: { kind: string }[] }> };
+      const entry = Object.entries(meta.outputs).find(([file]) => file.endsWith('index.mjs'));
+      expect(entry?.[1].imports.some((i) => i.kind === 'dynamic-import')).toBe(true);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
