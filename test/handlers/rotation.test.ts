@@ -3,13 +3,10 @@
 // a start that never committed releases the lock; the schedule starts executions only for the
 // clusters whose rotation is due and not in flight. AWS adapters on dynalite and the fakes.
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RotationRecord } from '../../functions/core/rotation';
 import type { StateStore } from '../../functions/core/ports';
-import { loggerPort } from '../../functions/handlers/rotation/powertools-logger';
-import { StepFunctionsRotationStarter } from '../../functions/handlers/rotation/start-execution';
+import { PowertoolsLoggerAdapter } from '../../functions/handlers/shared/powertools-logger';
 import { inventoryOrThrow } from '../../sandbox/inventory';
 import { OfflineAws, RecordingStarter, rotationFunction } from './step-functions-support';
 
@@ -37,7 +34,9 @@ let aws: OfflineAws;
 let state: StateStore;
 beforeAll(async () => {
   aws = await OfflineAws.start();
-  state = aws.controlDeps(loggerPort(new PowertoolsLogger({ logLevel: 'SILENT' }))).state;
+  state = aws.controlDeps(
+    new PowertoolsLoggerAdapter(new PowertoolsLogger({ logLevel: 'SILENT' })),
+  ).state;
 });
 afterAll(() => aws?.stop());
 
@@ -198,38 +197,5 @@ describe('rotation handler', () => {
     expect(logs.join('')).toMatch(
       /scheduled rotation not started.*"cluster":"due".*ThrottlingException: rate exceeded/,
     );
-  });
-});
-
-describe('StepFunctionsRotationStarter', () => {
-  const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:redis-ha-rotation';
-  const client = new SFNClient({ region: 'eu-west-1' });
-  const sfn = mockClient(client);
-  const input = { cluster: 'due', rotationId: 'r-9', actor: 'schedule', isForced: false };
-
-  it('starts one execution named by the rotation id with the execution input only', async () => {
-    sfn.reset();
-    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:r-9`, startDate: new Date() });
-
-    const started = await new StepFunctionsRotationStarter(ARN, client).start(input);
-
-    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input)).toEqual([
-      { stateMachineArn: ARN, name: 'r-9', input: JSON.stringify(input) },
-    ]);
-    expect(started).toEqual({ executionArn: `${ARN}:r-9`, isAlreadyStarted: false });
-  });
-
-  it('answers a repeated name as already started, not as an error', async () => {
-    sfn.reset();
-    sfn
-      .on(StartExecutionCommand)
-      .rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
-
-    const started = await new StepFunctionsRotationStarter(ARN, client).start(input);
-
-    expect(started).toEqual({
-      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:redis-ha-rotation:r-9',
-      isAlreadyStarted: true,
-    });
   });
 });

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { StateMachine as LocalStateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import type { Inventory } from '../../functions/core/inventory';
-import type { Logger } from '../../functions/core/ports';
+import type { Logger, RotationStarter, RotationStartInput } from '../../functions/core/ports';
 import type { ControlDeps } from '../../functions/control/reconcile';
 import type { FaultPoint } from '../../functions/control/fault-points';
 import { createRotationHandler } from '../../functions/handlers/rotation';
@@ -14,10 +14,6 @@ import type {
   RotationHandlerDeps,
   RotationHandlerResult,
 } from '../../functions/handlers/rotation/rotation-handler';
-import type {
-  RotationStarter,
-  RotationStartInput,
-} from '../../functions/handlers/rotation/start-execution';
 import { awsControlDeps, type AwsSettings } from '../../functions/wiring/aws';
 import { loopbackClient } from '../support/aws-fakes/loopback';
 import { SnsFake } from '../support/aws-fakes/sns-fake';

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SentinelCluster } from '../../functions/core/inventory';
 import { reconcileCluster } from '../../functions/control/reconcile';
-import { loggerPort } from '../../functions/handlers/rotation/powertools-logger';
+import { PowertoolsLoggerAdapter } from '../../functions/handlers/shared/powertools-logger';
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { accepts } from '../support/rotation';
 import { expectNoSecret, fingerprint } from '../support/secrets';
@@ -50,7 +50,8 @@ afterAll(async () => {
 });
 
 /** The offline AWS deps for the test's own looks and writes (logging nothing). */
-const quietDeps = () => aws.controlDeps(loggerPort(new PowertoolsLogger({ logLevel: 'SILENT' })));
+const quietDeps = () =>
+  aws.controlDeps(new PowertoolsLoggerAdapter(new PowertoolsLogger({ logLevel: 'SILENT' })));
 
 /** The password SSM holds now (the fake's latest version). */
 const currentPassword = () => aws.ssm.versions(PASSWORD_PARAMETER).at(-1)?.value ?? '';
@@ -80,7 +81,7 @@ async function rotate(
     },
   );
   const record = await aws
-    .controlDeps(loggerPort(new PowertoolsLogger({ logLevel: 'SILENT' })))
+    .controlDeps(new PowertoolsLoggerAdapter(new PowertoolsLogger({ logLevel: 'SILENT' })))
     .state.getRotation('test', rotationId);
   return { run, logs, record };
 }

@@ -2,13 +2,12 @@
 // SSM, SNS, DynamoDB and ioredis through functions/wiring/aws.ts, Step Functions for the
 // schedule's starts, real randomness for new passwords and rotation ids.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { awsControlDeps, AwsEnv, awsSettingsFrom, inventoryFrom } from '../../wiring/aws';
 import { RedisHaError } from '../../core/errors';
+import { AWS_EVENT_SOURCE } from '../shared/event-source';
 import type { RotationDepsFactory } from './rotation-handler';
-import { StepFunctionsRotationStarter } from './start-execution';
-
-/** CloudEvents `source` of what the rotation function publishes. */
-export const ROTATION_SOURCE = 'urn:redis-ha:aws:rotation';
+import { SfnRotationStarter } from '../../adapters/aws/sfn-rotation-starter';
 
 /** The factory of the deployed function: everything from `env` (its `process.env`). */
 export function awsRotationDeps(
@@ -25,10 +24,10 @@ export function awsRotationDeps(
     return {
       inventory: inventoryFrom(env),
       control: {
-        ...awsControlDeps(settings, { logger, source: ROTATION_SOURCE }),
+        ...awsControlDeps(settings, { logger, source: AWS_EVENT_SOURCE }),
         randomBytes: (size) => randomBytes(size),
       },
-      starter: new StepFunctionsRotationStarter(stateMachineArn),
+      starter: new SfnRotationStarter({ stateMachineArn, client: new SFNClient({}) }),
       newRotationId: () => randomUUID(),
     };
   };

@@ -9,7 +9,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Inventory } from '../../core/inventory';
-import type { Logger } from '../../core/ports';
+import type { Logger, RotationStarter } from '../../core/ports';
 import { parseRotationTaskInput, type RotationTaskOutput } from '../../core/rotation-task-input';
 import type { RotationPhaseDeps } from '../../control/rotation-phase';
 import { runRotationTask } from '../../control/rotation-task';
@@ -19,10 +19,9 @@ import {
   SERVICE_NAME,
 } from '../../../lib/control-plane-metrics';
 import { GRACE_PERIOD_RUNNING, RotationTaskError } from '../../../lib/rotation-contract';
-import { loggerPort } from './powertools-logger';
+import { PowertoolsLoggerAdapter } from '../shared/powertools-logger';
 import { badInput, parseRotationEvent, type TaskEvent } from './rotation-event';
 import { startDueRotations, type ScheduleOutcome } from './rotation-schedule';
-import type { RotationStarter } from './start-execution';
 
 /** What the handler runs on; built once per Lambda environment, on the first event. */
 export interface RotationHandlerDeps {
@@ -72,7 +71,7 @@ export function createRotationHandler(
   let deps: RotationHandlerDeps | undefined;
 
   const runTask = async (task: TaskEvent, signal: AbortSignal): Promise<RotationTaskOutput> => {
-    const { control, inventory } = (deps ??= depsFactory(loggerPort(logger)));
+    const { control, inventory } = (deps ??= depsFactory(new PowertoolsLoggerAdapter(logger)));
     logger.appendKeys({ cluster: task.cluster });
     logger.setCorrelationId(task.rotationId);
     const cluster = inventory.clusters.find((c) => c.name === task.cluster);
@@ -130,7 +129,7 @@ export function createRotationHandler(
     const parsed = parseRotationEvent(event);
     if (parsed.action !== 'schedule') return runTask(parsed, signal);
     const { control, inventory, starter, newRotationId } = (deps ??= depsFactory(
-      loggerPort(logger),
+      new PowertoolsLoggerAdapter(logger),
     ));
     logger.setCorrelationId(context.awsRequestId);
     return startDueRotations(inventory, {

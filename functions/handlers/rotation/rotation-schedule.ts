@@ -3,9 +3,8 @@
 // execution of the state machine named by a new rotation id, actor `schedule`. It runs no phase
 // itself: a rotation in flight belongs to its execution.
 import type { Inventory } from '../../core/inventory';
-import type { Clock, Logger, StateStore } from '../../core/ports';
+import type { Clock, Logger, RotationStarter, StateStore } from '../../core/ports';
 import { scheduledRotation } from '../../core/rotation-policy';
-import type { RotationStarter } from './start-execution';
 
 export interface ScheduleDeps {
   readonly state: Pick<StateStore, 'getRotation' | 'getLock'>;
