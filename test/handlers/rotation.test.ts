@@ -27,6 +27,7 @@ const inventory = inventoryOrThrow({
     cluster('locked', 1),
     cluster('never-rotated', 7),
     cluster('cooling-down', 1),
+    cluster('in-grace'),
   ],
 });
 
@@ -138,6 +139,29 @@ describe('rotation handler', () => {
       graceSeconds: 0,
     });
     expect(await state.getLock('manual')).toBeUndefined();
+  });
+
+  it('fails RemoveOld as GracePeriodRunning (retried) while the grace period runs, changing nothing', async () => {
+    const now = Date.now();
+    const published = {
+      ...record('in-grace', 'published', now),
+      graceEndsAt: new Date(now + 60_000).toISOString(),
+    };
+    await state.putRotation(published, null);
+    const fn = rotationFunction({ inventory, aws });
+
+    const early = fn.invoke({
+      action: 'advance',
+      cluster: 'in-grace',
+      rotationId: 'in-grace-1',
+      actor: 'test',
+      isForced: false,
+      expectedPhase: 'published',
+    });
+
+    await expect(early).rejects.toMatchObject({ name: 'GracePeriodRunning' });
+    await expect(early).rejects.toThrow(/the grace period runs for (59|60) s more/);
+    expect(await state.getRotation('in-grace', 'in-grace-1')).toEqual(published);
   });
 
   it('starts an execution, actor schedule, only for the clusters whose rotation is due and not in flight', async () => {

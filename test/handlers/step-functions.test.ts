@@ -129,6 +129,9 @@ describe('the synthesized rotation state machine on the real rotation handler', 
       'Finish',
       'Succeed',
     ]);
+    // The grace period the execution input asked for (request.gracePeriodMs), not the inventory's.
+    const publish = run.events.find((e) => e.type === 'StateExited' && e.state?.name === 'Publish');
+    expect(publish?.state?.output).toMatchObject({ phase: 'published', graceSeconds: 1 });
     expect(fingerprint(newPassword)).not.toBe(fingerprint(oldPassword));
     expect(stored).toMatchObject({ type: 'SecureString', keyId: KMS_KEY });
     expect(url).toMatchObject({ type: 'SecureString', keyId: KMS_KEY });
@@ -250,6 +253,16 @@ describe('the synthesized rotation state machine on the real rotation handler', 
     expect(emf).toContainEqual(
       expect.objectContaining({ RotationsFailed: 1, service: 'redis-ha' }),
     );
-    expectNoSecret([JSON.stringify(run.events), ...logs], { 'old password': oldPassword });
+    // The password StorePending generated, deleted by the rollback: the fake saw it written.
+    const pending = aws.ssm
+      .requestsOf('PutParameter')
+      .filter((r) => r.input.Name === `${PASSWORD_PARAMETER}/pending`)
+      .at(-1)?.input.Value as string;
+    expect(typeof pending).toBe('string');
+    expect(aws.ssm.versions(`${PASSWORD_PARAMETER}/pending`)).toEqual([]);
+    expectNoSecret([JSON.stringify(run.events), ...logs, JSON.stringify(record)], {
+      'old password': oldPassword,
+      'abandoned new password': pending,
+    });
   });
 });
