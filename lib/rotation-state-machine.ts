@@ -33,7 +33,10 @@ const NON_RETRYABLE: RetryProps = {
 
 /**
  * Before Publish a step that keeps failing is rolled back, so give up after about a minute:
- * the old password stays the only one meanwhile.
+ * the old password stays the only one meanwhile. What is retried is a task that died or could
+ * not reach its store (a crash, a throttled or failing AWS call, a lost lease); a step that
+ * failed on Redis is settled by the core at once (the record turns `rolling-back`) and the task
+ * fails `RotationStepFailed`, which NON_RETRYABLE sends straight to the Catch.
  */
 export const RETRY_BEFORE_PUBLISH: RetryProps = {
   errors: ['States.TaskFailed'],
