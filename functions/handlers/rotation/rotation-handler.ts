@@ -5,7 +5,6 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Inventory } from '../../core/inventory';
@@ -65,9 +64,12 @@ export function createRotationHandler(
 ) {
   const logger = options.logger ?? new PowertoolsLogger({ serviceName: SERVICE_NAME });
   const metrics =
-    options.metrics ??
-    // Its own warnings (an invocation that emitted no metric) as JSON lines of this logger.
-    new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger });
+    options.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+  // Flushed only when a task recorded one: Powertools' logMetrics would log a warning for every
+  // other task (most tasks record none).
+  const flushMetrics = () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
   let deps: RotationHandlerDeps | undefined;
 
   const runTask = async (task: TaskEvent, signal: AbortSignal): Promise<RotationTaskOutput> => {
@@ -143,7 +145,10 @@ export function createRotationHandler(
 
   return middy(handle, { timeoutEarlyInMillis: options.timeoutEarlyMs ?? 10_000 })
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use({
+      after: flushMetrics,
+      onError: flushMetrics,
+    })
     .use({
       // Powertools logs nothing of a failure by itself: one line with its name (the error type
       // Step Functions matches) and its message, which the core keeps free of secrets.
