@@ -108,7 +108,7 @@ async function main(): Promise<number> {
   say('starting 1 master + 2 replicas + 3 sentinels, dynalite, SSM and SNS fakes ...\n');
   let topology: Topology | undefined;
   let aws: OfflineAws | undefined;
-  let subscriber: Redis | undefined;
+  const subscribers: Redis[] = [];
   try {
     [topology, aws] = await Promise.all([
       Topology.start({ password, masterName: 'demo' }),
@@ -132,23 +132,27 @@ async function main(): Promise<number> {
 
     // --- failover, through the probe Lambda's handler ------------------------------------------
     const failover = new Timeline();
-    subscriber = new Redis({
-      port: topology.sentinels[0]?.port ?? 0,
-      host: '127.0.0.1',
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    subscriber.on('error', () => undefined);
-    await subscriber.connect();
+    // The story as the sentinels tell it: the first sighting of each event, from any sentinel.
     const seen = new Set<string>();
-    subscriber.on('pmessage', (_pattern, channel: string) => {
-      if (['+sdown', '+odown', '+switch-master'].includes(channel) && !seen.has(channel)) {
-        seen.add(channel);
-        failover.mark(`${channel} from sentinel 127.0.0.1:${topology?.sentinels[0]?.port}`);
-      }
-    });
-    await subscriber.psubscribe('*');
+    for (const sentinel of topology.sentinels) {
+      const subscriber = new Redis({
+        port: sentinel.port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      subscribers.push(subscriber);
+      subscriber.on('error', () => undefined);
+      subscriber.on('pmessage', (_pattern, channel: string) => {
+        if (['+sdown', '+odown', '+switch-master'].includes(channel) && !seen.has(channel)) {
+          seen.add(channel);
+          failover.mark(`${channel} from sentinel 127.0.0.1:${sentinel.port}`);
+        }
+      });
+      await subscriber.connect();
+      await subscriber.psubscribe('*');
+    }
     let onChanged: (() => void) | undefined;
     let isChanged = false;
     const probeDeps = traced(aws.controlDeps(quiet), failover);
@@ -289,7 +293,7 @@ async function main(): Promise<number> {
     say(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     return isRotated ? 0 : 1;
   } finally {
-    subscriber?.disconnect();
+    for (const subscriber of subscribers) subscriber.disconnect();
     await topology?.stop();
     await aws?.stop();
   }
