@@ -28,6 +28,7 @@ const inventory = inventoryOrThrow({
     cluster('never-rotated', 7),
     cluster('cooling-down', 1),
     cluster('in-grace'),
+    cluster('busy'),
   ],
 });
 
@@ -139,6 +140,24 @@ describe('rotation handler', () => {
       graceSeconds: 0,
     });
     expect(await state.getLock('manual')).toBeUndefined();
+  });
+
+  it('refuses a start while another rotation holds the lock as RotationLocked (not retried), writing nothing', async () => {
+    await state.acquireLock('busy', { owner: 'other', holder: 'other' }, 60_000, new Date());
+    const fn = rotationFunction({ inventory, aws });
+    const published = aws.sns.published.length;
+
+    const start = fn.invoke({
+      ...START,
+      cluster: 'busy',
+      rotationId: 'r-busy',
+      request: { ...START.request, cluster: 'busy', rotationId: 'r-busy' },
+    });
+
+    await expect(start).rejects.toMatchObject({ name: 'RotationLocked' });
+    expect(await state.getRotation('busy')).toBeUndefined();
+    expect(await state.getLock('busy')).toMatchObject({ owner: 'other' });
+    expect(aws.sns.published.length).toBe(published);
   });
 
   it('fails RemoveOld as GracePeriodRunning (retried) while the grace period runs, changing nothing', async () => {
