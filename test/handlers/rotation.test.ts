@@ -79,6 +79,7 @@ describe('rotation handler', () => {
   it.each([
     ['no action', {}, /action: expected one of schedule, start, advance, rollback/],
     ['an unknown action', { ...START, action: 'rotate' }, /action: expected one of/],
+    ['no cluster', { ...START, cluster: undefined }, /cluster: expected string/],
     ['a wrong field type', { ...START, isForced: 'no' }, /isForced: expected boolean/],
     ['an unknown field', { ...START, extra: 1 }, /unknown field\(s\) extra/],
     ['a request on advance', { ...START, action: 'advance' }, /request: only a start takes one/],

@@ -4,6 +4,7 @@
 // payloads hold none, and a caught failure's `Cause` is dropped unread.
 import * as z from 'zod/mini';
 import { RedisHaError } from '../../core/errors';
+import { parseRotationTaskInput, type RotationTaskInput } from '../../core/rotation-task-input';
 import { RotationTaskError } from '../../../lib/rotation-contract';
 
 /** The rotation-check schedule's event (lib/rotation-contract.ts `RotationScheduleInput`). */
@@ -26,12 +27,9 @@ export interface TaskEvent {
 
 export type RotationEvent = ScheduleEvent | TaskEvent;
 
-// Only the fields the mapping reads; runRotationTask validates the whole input strictly.
+// Only the fields the mapping reads; the rest is the strict schema of the core.
 const envelopeSchema = z.object({
   action: z.enum(['schedule', 'start', 'advance', 'rollback']),
-  cluster: z.optional(z.string()),
-  rotationId: z.optional(z.string()),
-  expectedPhase: z.optional(z.string()),
   // `$$.Execution.Input`: the starter's input; other fields are the starter's business.
   request: z.optional(z.object({ gracePeriodMs: z.optional(z.number()) })),
   failure: z.optional(z.object({ Error: z.string() })),
@@ -70,12 +68,21 @@ export function parseRotationEvent(event: unknown): RotationEvent {
     throw badInput(`request: only a start takes one`);
   if (envelope.action !== 'rollback' && failure !== undefined)
     throw badInput(`failure: only a rollback takes one`);
+  const input = { ...rest, ...(gracePeriodMs === undefined ? {} : { gracePeriodMs }) };
+  let task: RotationTaskInput;
+  try {
+    task = parseRotationTaskInput(input);
+  } catch (error) {
+    // The core's BAD_ROTATION_TASK_INPUT, named for Step Functions.
+    if (error instanceof Error) error.name = RotationTaskError.badInput;
+    throw error;
+  }
   return {
-    action: envelope.action,
-    input: { ...rest, ...(gracePeriodMs === undefined ? {} : { gracePeriodMs }) },
-    cluster: envelope.cluster ?? '',
-    rotationId: envelope.rotationId ?? '',
-    expectedPhase: envelope.expectedPhase,
+    action: task.action,
+    input,
+    cluster: task.cluster,
+    rotationId: task.rotationId,
+    expectedPhase: task.expectedPhase,
     failureName: envelope.failure?.Error,
   };
 }
