@@ -53,9 +53,16 @@ export type RotationTaskAction = 'start' | 'advance' | 'rollback';
  *   A retry that finds the record of the same `rotationId` returns it.
  * - `advance`: run the one step after `expectedPhase`. The record must be in `expectedPhase`; a
  *   record already one phase further with the same `rotationId` means an earlier attempt did
- *   the step, so it is returned as done. Any other phase throws `StateConflict`.
+ *   the step, so it is returned as done. Any other phase throws `StateConflict`. A step before
+ *   Publish that fails turns the record `rolling-back` and throws `RotationStepFailed` (not
+ *   retried: Catch → RollBack); `RemoveOld` inside the grace period throws `GracePeriodRunning`
+ *   (retried).
  * - `rollback`: undo a rotation that has not published (old password stays the only one);
- *   a rotation that has no record is already rolled back.
+ *   a rotation that has no record (its start never committed) is already rolled back: its lock,
+ *   if taken, is released. `failure` is only logged (its `Error`), never its `Cause`.
+ *
+ * The function maps this payload onto functions/core/rotation-task-input.ts (a strict schema):
+ * `request.gracePeriodMs` becomes `gracePeriodMs`, `failure` is dropped.
  */
 export type RotationTaskInput =
   | (RotationExecutionInput & {
@@ -93,7 +100,9 @@ export interface RotationScheduleInput {
 
 /**
  * Error names (the thrown error's `name`, which Lambda reports as the error type) that the
- * state machine does not retry: retrying cannot change the answer.
+ * state machine does not retry: retrying cannot change the answer. The rotation function
+ * (functions/handlers/rotation) throws exactly these; a test holds them equal to
+ * functions/control/rotation-task.ts `RotationTaskErrorName`.
  */
 export const RotationTaskError = {
   /** The cluster's verdict forbids it and the rotation is not forced, or a node forbids it. */
@@ -102,8 +111,31 @@ export const RotationTaskError = {
   locked: 'RotationLocked',
   /** The record is not in the expected phase (another run moved it). */
   conflict: 'StateConflict',
+  /** The task's payload does not match the contract (or names a cluster not in the inventory). */
+  badInput: 'BadRotationTaskInput',
+  /**
+   * A step before Publish failed and the core already turned the record to `rolling-back` (or
+   * closed it `rolled-back` when nothing had reached Redis): the core decides on the first
+   * failure, so a retry would only find the same record. The Catch sends it to RollBack.
+   */
+  stepFailed: 'RotationStepFailed',
 } as const;
 export type RotationTaskError = (typeof RotationTaskError)[keyof typeof RotationTaskError];
+
+/** The names among RotationTaskError that end a `start` as NotStarted: nothing was changed. */
+export const START_REFUSALS = [
+  RotationTaskError.refused,
+  RotationTaskError.locked,
+  RotationTaskError.conflict,
+  RotationTaskError.badInput,
+] as const satisfies readonly RotationTaskError[];
+
+/**
+ * A retryable error name: `RemoveOld` ran while the record's grace period still runs (the
+ * `WaitGrace` state ended early, e.g. a clock skew between Step Functions and the function).
+ * Nothing was changed; the retry's backoff waits out the rest.
+ */
+export const GRACE_PERIOD_RUNNING = 'GracePeriodRunning';
 
 /** How a failed execution ends (the `Fail` states' `Error`). */
 export const RotationFailure = {

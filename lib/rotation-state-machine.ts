@@ -21,6 +21,7 @@ import {
   ROTATION_STEPS,
   RotationFailure,
   RotationTaskError,
+  START_REFUSALS,
   type RotationTaskAction,
 } from './rotation-contract';
 
@@ -32,7 +33,10 @@ const NON_RETRYABLE: RetryProps = {
 
 /**
  * Before Publish a step that keeps failing is rolled back, so give up after about a minute:
- * the old password stays the only one meanwhile.
+ * the old password stays the only one meanwhile. What is retried is a task that died or could
+ * not reach its store (a crash, a throttled or failing AWS call, a lost lease); a step that
+ * failed on Redis is settled by the core at once (the record turns `rolling-back`) and the task
+ * fails `RotationStepFailed`, which NON_RETRYABLE sends straight to the Catch.
  */
 export const RETRY_BEFORE_PUBLISH: RetryProps = {
   errors: ['States.TaskFailed'],
@@ -100,7 +104,7 @@ export function rotationDefinition(scope: Construct, rotationFunction: IFunction
   const start = task('Start', 'start', { request: JsonPath.objectAt('$$.Execution.Input') })
     .addRetry(NON_RETRYABLE)
     .addRetry(RETRY_BEFORE_PUBLISH)
-    .addCatch(notStarted, { errors: Object.values(RotationTaskError), resultPath: ERROR_PATH })
+    .addCatch(notStarted, { errors: [...START_REFUSALS], resultPath: ERROR_PATH })
     .addCatch(rollBack, { errors: ['States.ALL'], resultPath: ERROR_PATH });
 
   const waitGrace = new Wait(scope, 'WaitGrace', {

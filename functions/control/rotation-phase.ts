@@ -6,7 +6,8 @@
 import { formatEndpoint } from '../core/endpoint';
 import { redact, RedisHaError, StateConflictError } from '../core/errors';
 import { EventType } from '../core/events';
-import { mapAddress, type SentinelCluster } from '../core/inventory';
+import { mapAddress } from '../core/cluster-addresses';
+import type { SentinelCluster } from '../core/inventory';
 import { isTerminal, nextPhase, type RotationRecord } from '../core/rotation';
 import { graceRemainingMs, resolveFailure } from '../core/rotation-policy';
 import { templateValues } from '../core/template-values';

@@ -5,7 +5,8 @@
 import { parseEndpoint, type Endpoint } from '../core/endpoint';
 import { StateConflictError } from '../core/errors';
 import { EventType } from '../core/events';
-import { gracePeriodMs, type SentinelCluster } from '../core/inventory';
+import { gracePeriodMs } from '../core/cluster-addresses';
+import type { SentinelCluster } from '../core/inventory';
 import { isTerminal, rotationPlan, type RotationRecord } from '../core/rotation';
 import {
   describeSharedUsers,

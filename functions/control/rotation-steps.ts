@@ -3,7 +3,8 @@
 // Commands go through the cluster's command renames; errors never carry a password.
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../core/endpoint';
 import { GatewayError, redact, RedisHaError } from '../core/errors';
-import { mapAddress, type SentinelCluster } from '../core/inventory';
+import { mapAddress } from '../core/cluster-addresses';
+import type { SentinelCluster } from '../core/inventory';
 import type { ConnectionOptions } from '../core/ports';
 import type { NodeFacts } from '../core/rotation-preflight';
 import { noFaults } from './fault-points';

@@ -4,8 +4,10 @@
 import { StateMachine as LocalStateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { RotationPhase } from '../../functions/core/rotation';
+import { RotationTaskErrorName } from '../../functions/control/rotation-task';
 import {
   ROTATION_STEPS,
+  RotationTaskError,
   type RotationPhaseName,
   type RotationTaskInput,
   type RotationTaskOutput,
@@ -111,12 +113,18 @@ describe('rotation state machine definition', () => {
     });
   });
 
-  it('never retries refusals, locks and conflicts, and retries the rest with full jitter', () => {
+  it('never retries refusals, locks, conflicts, bad input and a step the core rolled back, and retries the rest with full jitter', () => {
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== 'Task') continue;
       const [first, second, ...rest] = state.Retry ?? [];
       expect(first, name).toEqual({
-        ErrorEquals: ['RotationRefused', 'RotationLocked', 'StateConflict'],
+        ErrorEquals: [
+          'RotationRefused',
+          'RotationLocked',
+          'StateConflict',
+          'BadRotationTaskInput',
+          'RotationStepFailed',
+        ],
         MaxAttempts: 0,
       });
       expect(second, name).toMatchObject({
@@ -137,7 +145,7 @@ describe('rotation state machine definition', () => {
     expect(definition.States.RollBack?.Next).toBe('RolledBack');
     expect(catchTarget('RollBack')).toBe('NeedsAttention');
     expect(definition.States.Start?.Catch?.[0]).toMatchObject({
-      ErrorEquals: ['RotationRefused', 'RotationLocked', 'StateConflict'],
+      ErrorEquals: ['RotationRefused', 'RotationLocked', 'StateConflict', 'BadRotationTaskInput'],
       Next: 'NotStarted',
     });
     const maxAttempts = (name: string) => definition.States[name]?.Retry?.[1]?.MaxAttempts ?? 0;
@@ -156,6 +164,12 @@ describe('rotation state machine definition', () => {
       expect(phases).toContain(step.expectedPhase);
       expect(phases).toContain(step.phase);
     }
+  });
+
+  it('stops retrying on every name the rotation function gives an error no retry can fix', () => {
+    expect(Object.values(RotationTaskError)).toEqual(
+      expect.arrayContaining(Object.values(RotationTaskErrorName)),
+    );
   });
 });
 
@@ -249,6 +263,16 @@ describe('rotation state machine run offline with stub tasks', () => {
     expect(rollBack).toMatchObject({ action: 'rollback', rotationId: 'r-1' });
     expect(rollBack && 'failure' in rollBack && rollBack.failure.Error).toBe('Error');
     expect(calls.map((c) => c.state)).not.toContain('Publish');
+    expect(failure).toBe('RolledBack');
+  });
+
+  it('sends a step the core already rolled back straight to RollBack, without retries', async () => {
+    const { calls, failure } = await runLocally({
+      state: 'AddPassword',
+      name: 'RotationStepFailed',
+      times: 1,
+    });
+    expect(calls.map((c) => c.state)).toEqual(['Start', 'StorePending', 'AddPassword', 'RollBack']);
     expect(failure).toBe('RolledBack');
   });
 
