@@ -1,7 +1,6 @@
 // Least privilege per function: Parameter Store actions only on the parameter ARNs the
 // inventory implies (never `parameter/*`), KMS through grants on the one key, table, topic,
 // state machine and probe-invoke permissions only where a handler calls them.
-import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -20,8 +19,7 @@ export interface ControlPlaneAccessProps {
   readonly stateTable: Table;
   readonly idempotencyTable: Table;
   readonly eventTopic: ITopic;
-  /** The rotation state machine's literal name and ARN (no reference: see the construct). */
-  readonly stateMachineName: string;
+  /** The rotation state machine's ARN, from its literal name (no reference: see the construct). */
   readonly stateMachineArn: string;
 }
 
@@ -33,25 +31,33 @@ export function grantControlPlaneAccess(props: ControlPlaneAccessProps): void {
   const read = ['ssm:GetParameter', 'ssm:GetParameters'];
   const everyParameter = [...names.passwords, ...names.inFlightCopies, ...names.platform];
 
-  // probe/watch: reads the passwords (and the in-flight copies a rotation may have put in
-  // place), rewrites the platform parameters after a confirmed failover.
-  probe.addToRolePolicy(new PolicyStatement({ actions: read, resources: arns(everyParameter) }));
+  // probe/watch: reads the current passwords (never the in-flight copies of a rotation) and
+  // the platform parameters, rewrites the platform parameters after a confirmed failover.
+  probe.addToRolePolicy(
+    new PolicyStatement({
+      actions: read,
+      resources: arns([...names.passwords, ...names.platform]),
+    }),
+  );
   if (names.platform.length > 0)
     probe.addToRolePolicy(
       new PolicyStatement({ actions: ['ssm:PutParameter'], resources: arns(names.platform) }),
     );
 
-  // rotation: keeps new and old passwords under <name>/pending and <name>/previous, lists
-  // them by path, publishes the new one, rewrites the platform parameters, and (its
+  // rotation: keeps new and old passwords under <name>/pending and <name>/previous (and
+  // deletes only those), publishes the new one, rewrites the platform parameters, and (its
   // `schedule` action) starts the rotations that are due.
   rotation.addToRolePolicy(
     new PolicyStatement({
-      actions: [...read, 'ssm:PutParameter', 'ssm:GetParameterHistory', 'ssm:DeleteParameter'],
+      actions: [...read, 'ssm:PutParameter'],
       resources: arns(everyParameter),
     }),
   );
   rotation.addToRolePolicy(
-    new PolicyStatement({ actions: ['ssm:GetParametersByPath'], resources: arns(names.passwords) }),
+    new PolicyStatement({
+      actions: ['ssm:DeleteParameter'],
+      resources: arns(names.inFlightCopies),
+    }),
   );
   rotation.addToRolePolicy(
     new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachineArn] }),
@@ -63,24 +69,18 @@ export function grantControlPlaneAccess(props: ControlPlaneAccessProps): void {
     props.eventTopic.grantPublish(fn);
   }
 
-  // api: reads state, starts and describes rotations, runs a probe on demand.
+  // api: reads state, takes a rotation's lock before starting its execution (a conditional
+  // put, and a delete when the start fails), runs a probe on demand.
   props.stateTable.grantReadData(api);
+  api.addToRolePolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      resources: [props.stateTable.tableArn],
+    }),
+  );
   props.idempotencyTable.grantReadWriteData(api);
   api.addToRolePolicy(
     new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachineArn] }),
-  );
-  api.addToRolePolicy(
-    new PolicyStatement({
-      actions: ['states:DescribeExecution'],
-      resources: [
-        Stack.of(api).formatArn({
-          service: 'states',
-          resource: 'execution',
-          resourceName: `${props.stateMachineName}:*`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      ],
-    }),
   );
   api.addToRolePolicy(
     new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [probe.functionArn] }),

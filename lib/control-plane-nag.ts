@@ -11,9 +11,6 @@ export interface NagFindingScopes {
   /** Roles that invoke a function: the state machine's and the schedules'. */
   readonly invokerRoles: readonly { readonly role: IRole; readonly target: IFunction }[];
   readonly stateMachineRole: IRole;
-  readonly apiRole: IRole;
-  /** The literal name of the rotation state machine. */
-  readonly stateMachineName: string;
   readonly deadLetterQueue: IConstruct;
 }
 
@@ -54,11 +51,6 @@ export function acknowledgeFindings(scopes: NagFindingScopes): void {
     scopes.stateMachineRole,
     'AwsSolutions-IAM5[Resource::*]',
     'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (tracing of the rotation state machine).',
-  );
-  ack(
-    scopes.apiRole,
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${scopes.stateMachineName}:*]`,
-    'DescribeExecution on executions of the rotation state machine only; their names are rotation ids, made at run time.',
   );
   ack(
     scopes.deadLetterQueue,

@@ -2,7 +2,7 @@
 // state machine, the IAM-authorised HTTP API, DynamoDB state, SNS events, alarms, dashboard.
 // Infrastructure only: handler code is bundled from its entry files, never imported.
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -260,7 +260,6 @@ export class RedisHaControlPlane extends Construct {
       stateTable: this.tables.stateTable,
       idempotencyTable: this.tables.idempotencyTable,
       eventTopic: this.eventTopic,
-      stateMachineName,
       stateMachineArn,
     });
 
@@ -313,8 +312,6 @@ export class RedisHaControlPlane extends Construct {
       functions: [this.probeFunction, this.rotationFunction, this.apiFunction],
       invokerRoles,
       stateMachineRole: this.rotationStateMachine.role,
-      apiRole: this.apiFunction.role as IRole,
-      stateMachineName,
       deadLetterQueue,
     });
   }

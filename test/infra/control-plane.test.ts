@@ -243,18 +243,32 @@ describe('RedisHaControlPlane IAM', () => {
           expect(parameterOf(text), text).toBeDefined();
         }
     expect(ssm(apiId)).toEqual([]);
-    expect(parametersFor(probeId, 'ssm:GetParameters')).toEqual(
+    // The probe never reads a rotation's in-flight passwords.
+    expect(parametersFor(probeId, 'ssm:GetParameters')).toEqual([...passwords, ...platform].sort());
+    expect(parametersFor(probeId, 'ssm:PutParameter')).toEqual(platform);
+    expect(parametersFor(rotationId, 'ssm:PutParameter')).toEqual(
       [...passwords, ...inFlight, ...platform].sort(),
     );
-    expect(parametersFor(probeId, 'ssm:PutParameter')).toEqual(platform);
-    for (const action of ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameterHistory'])
-      expect(parametersFor(rotationId, action)).toEqual(
-        [...passwords, ...inFlight, ...platform].sort(),
-      );
-    expect(parametersFor(rotationId, 'ssm:GetParametersByPath')).toEqual(passwords);
+    // It deletes only its own in-flight copies, never a live password or platform parameter.
+    expect(parametersFor(rotationId, 'ssm:DeleteParameter')).toEqual(inFlight);
+    for (const fnId of [probeId, rotationId])
+      for (const action of ['ssm:GetParameterHistory', 'ssm:GetParametersByPath'])
+        expect(parametersFor(fnId, action)).toEqual([]);
   });
 
-  it('scopes KMS to the control plane key and lets only the api start and describe rotations', () => {
+  it("lets the api take and release a rotation's lock on the state table, and only read otherwise", () => {
+    const tableId = idOf('AWS::DynamoDB::Table', 'State');
+    const onStateTable = statementsOf(apiId).filter((s) =>
+      JSON.stringify(s.Resource).includes(tableId),
+    );
+    const writes = onStateTable
+      .flatMap(actionsOf)
+      .filter((a) => /^dynamodb:(Put|Delete|Update|BatchWrite)/.test(a))
+      .sort();
+    expect(writes).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem']);
+  });
+
+  it('scopes KMS to the control plane key and lets only the api and the schedule start rotations', () => {
     const keyId = idOf('AWS::KMS::Key', 'Key');
     for (const fnId of [probeId, rotationId, apiId])
       for (const statement of statementsOf(fnId).filter((s) =>
@@ -267,7 +281,7 @@ describe('RedisHaControlPlane IAM', () => {
         .flatMap(actionsOf)
         .filter((a) => a.startsWith('states:'))
         .sort();
-    expect(states(apiId)).toEqual(['states:DescribeExecution', 'states:StartExecution']);
+    expect(states(apiId)).toEqual(['states:StartExecution']);
     expect(states(rotationId)).toEqual(['states:StartExecution']);
     expect(states(probeId)).toEqual([]);
 
