@@ -38,8 +38,12 @@ export type StartRotationOutcome =
       readonly detail: string;
     };
 
-/** The default lease of the lock the API takes: the run's first step renews it long before. */
-export const API_ROTATION_LEASE_MS = 15 * 60_000;
+/**
+ * The lease of the lock the API takes before it starts the execution. The execution's Start
+ * task renews it within seconds; kept short so that an API that died before starting it, or a
+ * Start refused for bad input, blocks the cluster's rotations for two minutes at most.
+ */
+export const API_ROTATION_LEASE_MS = 2 * 60_000;
 
 export async function startRotation(
   deps: StartRotationDeps,

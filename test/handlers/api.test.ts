@@ -2,8 +2,10 @@
 // the Step Functions starter and the probe invoker, and dynalite as the Idempotency table: bad
 // input gets a problem body and starts nothing; a good request gets 202 and one execution.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AwsCallError } from '../../functions/adapters/aws/aws-clients';
 import type { LocalBackend } from '../../functions/adapters/local/local-backend';
 import type { ClusterState } from '../../functions/core/cluster-state';
+import type { StateStore } from '../../functions/core/ports';
 import type { RotationRecord } from '../../functions/core/rotation';
 import { createApiHandler, type ApiDeps } from '../../functions/handlers/api/api';
 import type { ApiEvent, ApiResult } from '../../functions/handlers/api/http';
@@ -28,6 +30,7 @@ let prober: FakeProbeInvoker;
 let logger: RecordingLogger;
 let ids: number;
 let handle: (event: ApiEvent) => Promise<ApiResult>;
+let deps: ApiDeps;
 
 beforeAll(async () => {
   table = await startIdempotencyTable();
@@ -41,7 +44,7 @@ beforeEach(() => {
   prober = new FakeProbeInvoker();
   logger = new RecordingLogger();
   ids = 0;
-  const deps: ApiDeps = {
+  deps = {
     inventory: { clusters: [{ name: 'alpha' }, { name: 'beta' }] },
     state: backend.state,
     starter,
@@ -383,6 +386,37 @@ describe('api: starting a rotation', () => {
     expect(logger.lines).toContainEqual(
       expect.objectContaining({ level: 'error', message: 'rotation start failed' }),
     );
+  });
+});
+
+describe('api: a failed AWS call', () => {
+  const path = '/clusters/alpha/rotations';
+
+  it('names the call and its error code in the 502, not the service message with the account', async () => {
+    // What the DynamoDB store throws when the role may not write the lock item.
+    const denied = new AwsCallError(
+      'DynamoDB',
+      'PutItem',
+      'AccessDeniedException',
+      400,
+      'DynamoDB PutItem cluster#alpha/lock in table redis-ha-state failed: User: arn:aws:sts::123456789012:assumed-role/api is not authorized to perform: dynamodb:PutItem',
+    );
+    const state = Object.assign(Object.create(backend.state) as StateStore, {
+      acquireLock: () => Promise.reject(denied),
+    });
+    const handler = createApiHandler({ ...deps, state });
+
+    const problem = expectProblem(
+      await handler(jsonPost(path, {}), lambdaContext()),
+      502,
+      'upstream',
+      path,
+    );
+
+    expect(problem.detail).toContain('DynamoDB PutItem: AccessDeniedException');
+    expect(problem.detail).not.toContain('123456789012');
+    expect(problem.detail).not.toContain('assumed-role');
+    expect(starter.calls).toEqual([]);
   });
 });
 

@@ -302,8 +302,22 @@ function internalProblem(requestId: string): HttpProblem {
   );
 }
 
-/** A reason that may be shown: our own errors' messages (never a secret), else the error name. */
+/**
+ * A reason that may be shown: our own errors' messages (never a secret), else the error name. A
+ * failed AWS call (AwsCallError, told by its fields so that the SDK stays out of the cold start)
+ * says which call and the service's error code only: its message may hold the account id, the
+ * role's ARN and resource names, which the logs keep and the caller need not see.
+ */
 function safeReason(error: unknown): string {
-  if (error instanceof RedisHaError) return error.message;
+  if (error instanceof RedisHaError) {
+    const call = error as RedisHaError & {
+      service?: unknown;
+      operation?: unknown;
+      errorName?: unknown;
+    };
+    if (error.code.startsWith('AWS_') && typeof call.errorName === 'string')
+      return `${String(call.service)} ${String(call.operation)}: ${call.errorName}`;
+    return error.message;
+  }
   return error instanceof Error ? error.name : 'unknown error';
 }
