@@ -106,7 +106,11 @@ describe('a planned failover', () => {
         ),
       ).toBe(true);
       const published = backend.events.list({ limit: 1000 }).map((e) => e.event);
-      expect(JSON.stringify(published)).not.toContain(ReasonCode.splitBrain);
+      const publishedCodes = published.flatMap((e) =>
+        ((e.data.reasons ?? []) as { code: string }[]).map((r) => r.code),
+      );
+      expect(publishedCodes).toContain(ReasonCode.failoverInProgress);
+      expect(publishedCodes).not.toContain(ReasonCode.splitBrain);
       const changes = published.filter((e) => e.type === 'redis-ha.master.changed');
       expect(changes).toHaveLength(1);
       expect(changes[0]?.data).toMatchObject({
