@@ -118,6 +118,21 @@ describe('a planned failover', () => {
         current: `127.0.0.1:${newPort}`,
       });
       expect((await backend.parameters.get('/test/app/addr'))?.value).toBe(`127.0.0.1:${newPort}`);
+      // What the rule reads, as the gateway parses it from SENTINEL REPLICAS.
+      const answer = await deps.gateway.querySentinel(
+        { host: '127.0.0.1', port: asked.port },
+        options,
+        topology.masterName,
+      );
+      if (!answer.ok) throw new Error(`sentinel did not answer: ${answer.detail}`);
+      expect(answer.replicas.find((r) => r.endpoint.port === old.port)).toEqual({
+        endpoint: { host: '127.0.0.1', port: old.port },
+        flags: expect.arrayContaining(['slave']),
+        masterLinkStatus: expect.any(String),
+        roleReported: expect.stringMatching(/^(master|slave)$/),
+        roleReportedMs: expect.any(Number),
+        runId: expect.stringMatching(/^[0-9a-f]{40}$/),
+      });
       // Its waits: the topology, the switch (30 s) and the conversion (40 s).
     },
     TOPOLOGY_START_MAX_MS + 30_000 + CONVERT_WAIT_MS + UNTIMED_STEPS_MS,
