@@ -73,7 +73,14 @@ describe('a planned failover', () => {
         ((await topology.call(old.port, 'node', 'ROLE')) as unknown[])[0];
 
       // Act
-      await topology.call(asked.port, 'sentinel', 'SENTINEL', 'FAILOVER', topology.masterName);
+      // Sentinel answers NOGOODSLAVE until it has fresh INFO from a replica: ask until it accepts.
+      await topology.waitFor(
+        async () =>
+          (await topology
+            .call(asked.port, 'sentinel', 'SENTINEL', 'FAILOVER', topology.masterName)
+            .catch((error: Error) => error.message)) === 'OK',
+        'SENTINEL FAILOVER to be accepted',
+      );
       await eventually(async () => switchSeen, '+switch-master', 30_000);
       await eventually(
         async () => {
@@ -133,8 +140,8 @@ describe('a planned failover', () => {
         roleReportedMs: expect.any(Number),
         runId: expect.stringMatching(/^[0-9a-f]{40}$/),
       });
-      // Its waits: the topology, the switch (30 s) and the conversion (40 s).
+      // Its waits: the topology, the failover accepted (15 s), the switch (30 s), the conversion.
     },
-    TOPOLOGY_START_MAX_MS + 30_000 + CONVERT_WAIT_MS + UNTIMED_STEPS_MS,
+    TOPOLOGY_START_MAX_MS + 15_000 + 30_000 + CONVERT_WAIT_MS + UNTIMED_STEPS_MS,
   );
 });
