@@ -23,6 +23,15 @@ export interface SentinelReplica {
   readonly endpoint: Endpoint;
   readonly flags: readonly string[];
   readonly masterLinkStatus: string;
+  /**
+   * `role-reported`: the role the node's INFO replies give the sentinel. A replica record starts
+   * as `slave` until the first INFO reply says otherwise.
+   */
+  readonly roleReported?: 'master' | 'slave';
+  /** `role-reported-time`: milliseconds since the sentinel saw that role first (or made the record). */
+  readonly roleReportedMs?: number;
+  /** `runid`: empty until the sentinel has had an INFO reply from the node. */
+  readonly runId?: string;
 }
 
 /** One sentinel's answers about the monitored master. */

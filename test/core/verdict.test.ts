@@ -4,8 +4,10 @@ import type {
   NodeAnswer,
   Observation,
   SentinelAnswer,
+  SentinelReplica,
   SentinelView,
 } from '../../functions/core/observation';
+import { SENTINEL_CONVERT_GRACE_MS } from '../../functions/core/data-node-rules';
 import {
   chooseCandidate,
   decideVerdict,
@@ -71,6 +73,36 @@ const timedOut: SentinelAnswer = {
   detail: 'timed out after 500 ms',
 };
 const noQuorum = { quorumError: 'NOQUORUM 1 usable Sentinels. Not enough available Sentinels' };
+
+// After a failover to R1: the sentinels list the old master M among R1's replicas.
+const oldMaster = (overrides: Partial<SentinelReplica> = {}): SentinelReplica => ({
+  endpoint: M,
+  flags: ['slave'],
+  masterLinkStatus: 'err',
+  roleReported: 'master',
+  roleReportedMs: 5_000,
+  runId: 'a1b2c3',
+  ...overrides,
+});
+/** A record the switch created a moment ago: no link yet, no INFO reply yet. */
+const freshOldMaster = oldMaster({
+  flags: ['slave', 'disconnected'],
+  roleReported: 'slave',
+  roleReportedMs: 12,
+  runId: '',
+});
+const afterFailover = (record: SentinelReplica, overrides: Partial<SentinelView> = {}) =>
+  view({
+    masterAddress: R1,
+    configEpoch: 4,
+    replicas: [record, { endpoint: R2, flags: ['slave'], masterLinkStatus: 'ok' }],
+    ...overrides,
+  });
+/** R1 confirmed, M still answering ROLE master. */
+const oldMasterAnswering = (answers: SentinelAnswer[]) =>
+  observe(answers, master({ replicas: [{ endpoint: R2, offset: 1000 }] }), {
+    nodes: [{ endpoint: M, answer: master({ replicas: [] }) }],
+  });
 
 const policy = { sentinelsConfigured: 3, maxReplicationLagBytes: 100, masterName: 'mymaster' };
 
@@ -376,6 +408,119 @@ const cases: Case[] = [
     codes: ['SPLIT_BRAIN', 'SENTINELS_DISAGREE', 'FAILOVER_IN_PROGRESS'],
   },
   {
+    name: 'the old master the sentinels reach has reported master for less than the grace: being converted, no split brain',
+    observation: oldMasterAnswering([
+      afterFailover(oldMaster()),
+      afterFailover(oldMaster({ roleReportedMs: 900 })),
+      afterFailover(oldMaster()),
+    ]),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['FAILOVER_IN_PROGRESS'],
+  },
+  {
+    name: 'the old master has reported master past the grace without being converted: split brain',
+    observation: oldMasterAnswering([
+      afterFailover(oldMaster({ roleReportedMs: SENTINEL_CONVERT_GRACE_MS + 1 })),
+      afterFailover(oldMaster({ roleReportedMs: SENTINEL_CONVERT_GRACE_MS + 5 })),
+      afterFailover(oldMaster({ roleReportedMs: SENTINEL_CONVERT_GRACE_MS + 9 })),
+    ]),
+    status: 'critical',
+    isConfirmed: true,
+    codes: ['SPLIT_BRAIN'],
+  },
+  {
+    name: 'the sentinels flag the old master s_down (cut off from them): split brain',
+    observation: oldMasterAnswering([
+      afterFailover(oldMaster({ flags: ['slave', 's_down'] })),
+      afterFailover(oldMaster({ flags: ['slave', 's_down'] })),
+      afterFailover(oldMaster()),
+    ]),
+    status: 'critical',
+    isConfirmed: true,
+    codes: ['SPLIT_BRAIN'],
+  },
+  {
+    name: 'the sentinels have lost their link to the old master: split brain',
+    observation: oldMasterAnswering([
+      afterFailover(oldMaster({ flags: ['slave', 'disconnected'] })),
+      afterFailover(oldMaster({ flags: ['slave', 'disconnected'] })),
+      afterFailover(oldMaster({ flags: ['slave', 'disconnected'] })),
+    ]),
+    status: 'critical',
+    isConfirmed: true,
+    codes: ['SPLIT_BRAIN'],
+  },
+  {
+    name: 'a node answering master that the sentinels do not list (promoted by hand): split brain',
+    observation: oldMasterAnswering([
+      view({ masterAddress: R1 }),
+      view({ masterAddress: R1 }),
+      view({ masterAddress: R1 }),
+    ]),
+    status: 'critical',
+    isConfirmed: true,
+    codes: ['SPLIT_BRAIN'],
+  },
+  {
+    name: 'only a minority of the sentinels that know the old master is converting it: split brain',
+    observation: oldMasterAnswering([
+      afterFailover(oldMaster()),
+      afterFailover(oldMaster({ roleReportedMs: SENTINEL_CONVERT_GRACE_MS * 2 })),
+      afterFailover(oldMaster({ flags: ['slave', 's_down'] })),
+    ]),
+    status: 'critical',
+    isConfirmed: true,
+    codes: ['SPLIT_BRAIN'],
+  },
+  {
+    name: 'right after the switch: the leader still fails over from the reachable old master, the others have had no INFO from it yet',
+    observation: oldMasterAnswering([
+      afterFailover(oldMaster(), {
+        recordAddress: M,
+        masterFlags: ['master', 'failover_in_progress', 'force_failover'],
+        replicas: [
+          { endpoint: R1, flags: ['slave', 'promoted'], masterLinkStatus: 'ok' },
+          { endpoint: R2, flags: ['slave'], masterLinkStatus: 'ok' },
+        ],
+      }),
+      afterFailover(freshOldMaster),
+      afterFailover(freshOldMaster),
+    ]),
+    status: 'degraded',
+    isConfirmed: true,
+    codes: ['FAILOVER_IN_PROGRESS'],
+  },
+  {
+    name: 'right after the switch, no sentinel has reached the old master (the leader flags it o_down): split brain',
+    observation: oldMasterAnswering([
+      afterFailover(oldMaster(), {
+        recordAddress: M,
+        masterFlags: ['master', 's_down', 'o_down', 'failover_in_progress'],
+        replicas: [
+          { endpoint: R1, flags: ['slave', 'promoted'], masterLinkStatus: 'ok' },
+          { endpoint: R2, flags: ['slave'], masterLinkStatus: 'ok' },
+        ],
+      }),
+      afterFailover(freshOldMaster),
+      afterFailover(freshOldMaster),
+    ]),
+    status: 'critical',
+    isConfirmed: true,
+    codes: ['SPLIT_BRAIN', 'FAILOVER_IN_PROGRESS'],
+  },
+  {
+    name: 'right after the switch, every sentinel has a fresh record of the old master: split brain',
+    observation: oldMasterAnswering([
+      afterFailover(freshOldMaster),
+      afterFailover(freshOldMaster),
+      afterFailover(freshOldMaster),
+    ]),
+    status: 'critical',
+    isConfirmed: true,
+    codes: ['SPLIT_BRAIN'],
+  },
+  {
     name: 'two nodes answer ROLE master and the sentinels confirm neither',
     observation: observe(
       [view(), view({ masterAddress: R1 }), down],
@@ -509,6 +654,28 @@ describe('decideVerdict', () => {
         target: '10.0.0.3:6379',
         message: expect.stringMatching(
           /^node 10\.0\.0\.3:6379 answers ROLE master while the sentinels' majority names 10\.0\.0\.1:6379: writes it accepts will be lost/,
+        ),
+      },
+    ]);
+  });
+
+  it('names the old master the sentinels are converting and the new master, and drops its REPLICA_DOWN', () => {
+    const verdict = decideVerdict(
+      policy,
+      oldMasterAnswering([
+        afterFailover(oldMaster()),
+        afterFailover(oldMaster()),
+        afterFailover(freshOldMaster),
+      ]),
+    );
+
+    expect(verdict.reasons).toEqual([
+      {
+        code: 'FAILOVER_IN_PROGRESS',
+        severity: 'degraded',
+        target: '10.0.0.1:6379',
+        message: expect.stringMatching(
+          /^node 10\.0\.0\.1:6379 still answers ROLE master after the failover to 10\.0\.0\.2:6379: the sentinels reach it and make it a replica \(\+convert-to-slave\)/,
         ),
       },
     ]);

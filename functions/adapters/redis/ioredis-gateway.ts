@@ -382,10 +382,15 @@ function pairs(value: unknown): Record<string, string> {
 
 function toReplica(raw: unknown): SentinelReplica {
   const fields = pairs(raw);
+  const role = fields['role-reported'];
+  const roleReportedTime = fields['role-reported-time'] ?? '';
   return {
     endpoint: { host: fields.ip ?? '', port: Number(fields.port ?? 0) },
     flags: (fields.flags ?? '').split(',').filter(Boolean),
     masterLinkStatus: fields['master-link-status'] ?? 'unknown',
+    ...(role === 'master' || role === 'slave' ? { roleReported: role } : {}),
+    ...(/^\d+$/.test(roleReportedTime) ? { roleReportedMs: Number(roleReportedTime) } : {}),
+    ...(fields.runid !== undefined ? { runId: fields.runid } : {}),
   };
 }
 
