@@ -70,6 +70,10 @@ export class ControlPlaneApi extends Construct {
     });
     for (const route of API_ROUTES)
       this.httpApi.addRoutes({ path: route.path, methods: [route.method], integration });
+    // Everything else reaches the handler too (IAM-authorised like the rest), so a wrong method
+    // or a mistyped path gets its RFC 9457 problem (405 with Allow, or 404), not API Gateway's
+    // bare {"message":"Not Found"}.
+    this.httpApi.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration });
   }
 
   /** Lets `grantee` (a pipeline's role) call every route. */

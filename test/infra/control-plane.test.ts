@@ -387,10 +387,11 @@ describe('RedisHaControlPlane data and events', () => {
 });
 
 describe('RedisHaControlPlane API', () => {
-  it('serves the five routes, every one behind IAM (SigV4) authorisation', () => {
+  it('serves the five routes and a catch-all for problem answers, all behind IAM (SigV4)', () => {
     const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route'));
     expect(routes.map((r) => r.RouteKey).sort()).toEqual(
       [
+        'ANY /{proxy+}',
         'GET /clusters',
         'GET /clusters/{name}',
         'GET /clusters/{name}/rotations/{id}',
