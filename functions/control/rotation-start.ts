@@ -21,6 +21,7 @@ import type { ControlDeps } from './reconcile';
 import { RotationLockedError, RotationRefusedError } from './rotation-errors';
 import { acquireRotationLock, lockedError } from './rotation-lock';
 import { dataNodes, RotationSteps } from './rotation-steps';
+import { noFaults } from './fault-points';
 import { RotationTrail } from './rotation-trail';
 
 export interface StartRotationOptions {
@@ -94,13 +95,34 @@ export async function startRotation(
     await deps.state.releaseLock(cluster.name, rotationId, holder);
     throw error;
   }
-  await trail.journal(record, 'started', 'done', startedDetail(record));
+  (deps.faults ?? noFaults)('rotation:after-started-saved');
+  await announceStarted(cluster, deps, record, options.actor);
+  return record;
+}
+
+/**
+ * The `started` journal entry and `rotation.started` event of a rotation whose record is saved.
+ * A start retried after a crash between the save and these calls repeats them (the event keeps
+ * its id): at least once across crashes, like every other event.
+ */
+export async function announceStarted(
+  cluster: SentinelCluster,
+  deps: ControlDeps,
+  record: RotationRecord,
+  actor?: string,
+): Promise<void> {
+  const trail = new RotationTrail(cluster, deps, actor);
+  const journal = await deps.state.readJournal({
+    cluster: cluster.name,
+    rotationId: record.rotationId,
+  });
+  if (journal.some((entry) => entry.step === 'started' && entry.outcome === 'done')) return;
   await trail.publish(record, EventType.rotationStarted, {
     nodes: record.nodes,
     actor: record.actor,
     ...rotationFindings(record),
   });
-  return record;
+  await trail.journal(record, 'started', 'done', startedDetail(record));
 }
 
 /** What a rotation would do, without doing any of it (`rotate --dry-run`). */

@@ -22,7 +22,7 @@ import {
 import { runRotationPhase, type RotationPhaseDeps } from './rotation-phase';
 import { acquireRotationLock, lockedError } from './rotation-lock';
 import { beginRollback } from './rotation-rollback';
-import { startRotation } from './rotation-start';
+import { announceStarted, startRotation } from './rotation-start';
 import { RotationTrail } from './rotation-trail';
 
 /** No task runs longer than a Lambda may (15 min): a lock outlives a dead task by at most that. */
@@ -105,8 +105,12 @@ async function runTask(
   };
   const stored = await deps.state.getRotation(cluster.name, task.rotationId);
   if (task.action === 'start') {
-    // A retried start whose first attempt committed: the rotation exists, carry on with it.
-    if (stored) return stored;
+    // A retried start whose first attempt committed: the rotation exists, carry on with it
+    // (announcing it, if that attempt died before it could).
+    if (stored) {
+      if (stored.phase === 'started') await announceStarted(cluster, deps, stored, task.actor);
+      return stored;
+    }
     return startRotation(cluster, deps, {
       rotationId: task.rotationId,
       actor: task.actor,
