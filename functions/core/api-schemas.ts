@@ -3,6 +3,7 @@
 // so the two cannot drift. Pure. zod/mini (about 14 KB) keeps the API Lambda's cold start small;
 // classic zod (and the full inventory schema) must never reach this bundle.
 import * as z from 'zod/mini';
+import { describeIssue } from './zod-mini-issues';
 import type { FieldError } from './problem';
 import { rotationRecordSchema } from './rotation-record';
 
@@ -142,20 +143,4 @@ export function fieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
 /** RFC 6901 JSON Pointer of a zod path (`""` is the whole document). */
 export function pointer(path: readonly PropertyKey[]): string {
   return path.map((key) => `/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
-}
-
-// zod/mini ships no locale: its messages are all "Invalid input", so say what was expected.
-function describeIssue(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return `expected ${issue.expected}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'too_small':
-      return `must be at least ${String(issue.minimum)}`;
-    case 'too_big':
-      return `must be at most ${String(issue.maximum)}`;
-    default:
-      return issue.message;
-  }
 }

@@ -3,6 +3,7 @@
 // field named instead of driving a rotation. zod/mini keeps this cheap in small Lambda bundles.
 import * as z from 'zod/mini';
 import { RedisHaError } from './errors';
+import { describeIssues } from './zod-mini-issues';
 import { RotationPhase, type RotationRecord } from './rotation';
 
 const PHASES = Object.values(RotationPhase) as [RotationPhase, ...RotationPhase[]];
@@ -32,22 +33,6 @@ export const rotationRecordSchema = z.object({
 export function parseRotationRecord(value: unknown, where: string): RotationRecord {
   const result = rotationRecordSchema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues
-    .map((issue) => `${issue.path.join('.') || '(record)'}: ${describe(issue)}`)
-    .join('; ');
+  const problems = describeIssues(result.error.issues, '(record)');
   throw new RedisHaError('BAD_ROTATION_RECORD', `${where}: invalid rotation record: ${problems}`);
-}
-
-// zod/mini ships no locale, so its messages are all "Invalid input": say what was expected.
-function describe(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return `expected ${issue.expected}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map(String).join(', ')}`;
-    case 'too_small':
-      return `must be at least ${String(issue.minimum)}`;
-    default:
-      return issue.message;
-  }
 }

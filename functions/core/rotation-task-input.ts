@@ -3,6 +3,7 @@
 // its `phase` stands for `expectedPhase` and its `graceSeconds` is ignored. Never holds a secret.
 import * as z from 'zod/mini';
 import { RedisHaError } from './errors';
+import { describeIssues } from './zod-mini-issues';
 import { RotationPhase, type RotationRecord } from './rotation';
 import { graceSeconds } from './rotation-policy';
 
@@ -50,9 +51,7 @@ export interface RotationTaskOutput {
 export function parseRotationTaskInput(value: unknown): RotationTaskInput {
   const result = rotationTaskInputSchema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues
-    .map((issue) => `${issue.path.join('.') || '(input)'}: ${describe(issue)}`)
-    .join('; ');
+  const problems = describeIssues(result.error.issues, '(input)');
   throw new RedisHaError('BAD_ROTATION_TASK_INPUT', `rotation task input: ${problems}`);
 }
 
@@ -71,22 +70,4 @@ export function rotationTaskOutput(record: RotationRecord, now: Date): RotationT
     phase: record.phase,
     graceSeconds: graceSeconds(record, now),
   };
-}
-
-// zod/mini ships no locale, so its messages are all "Invalid input": say what was expected.
-function describe(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return `expected ${issue.expected}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map(String).join(', ')}`;
-    case 'too_small':
-      return `must be at least ${String(issue.minimum)}`;
-    case 'too_big':
-      return `must be at most ${String(issue.maximum)}`;
-    case 'unrecognized_keys':
-      return `unknown field(s) ${issue.keys.join(', ')}`;
-    default:
-      return issue.message;
-  }
 }
