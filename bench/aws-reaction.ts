@@ -17,7 +17,7 @@ import { FAKE_AWS } from '../test/support/aws-fakes/loopback';
 import { SnsFake } from '../test/support/aws-fakes/sns-fake';
 import { SsmFake } from '../test/support/aws-fakes/ssm-fake';
 import { Dynalite } from '../test/support/dynalite';
-import { BENCH_PASSWORD, benchFixture, PASSWORD_PARAMETER } from './fixture';
+import { BENCH_PASSWORD, benchFixture, PASSWORD_PARAMETER, settleBeforeFailover } from './fixture';
 import { percentile, summary } from './stats';
 
 const FAILOVERS = Number(process.env.FAILOVERS) || 20;
@@ -224,31 +224,7 @@ try {
   const ssmCalls: number[] = [];
   let aborted = 0;
   for (let i = 0; aws.length < FAILOVERS && i < FAILOVERS * 2; i++) {
-    // Settle as bench/failover-latency.ts does: every replica follows the master, then 3 s
-    // without a sentinel event, so sentinel does not promote a node it is still converting.
-    await topology.waitForSentinels();
-    await topology.waitFor(
-      async () => {
-        const port = await topology.currentMasterPort();
-        if (!port) return false;
-        for (const node of topology.nodes) {
-          if (node.port === port) continue;
-          const role = (await topology
-            .call(node.port, 'node', 'ROLE')
-            .catch(() => [])) as unknown[];
-          if (role[0] !== 'slave' || Number(role[2]) !== port || role[3] !== 'connected')
-            return false;
-        }
-        return true;
-      },
-      'every replica to follow the master',
-      60_000,
-    );
-    await topology.waitFor(
-      async () => performance.now() - lastSentinelEventAt > 3000,
-      'quiet sentinels',
-      60_000,
-    );
+    await settleBeforeFailover(topology, () => lastSentinelEventAt);
     await watcher.idle();
     round = { written: new Set(), ssmCalls: 0, snsCalls: 0 };
     expectedMaster = '';

@@ -4,7 +4,7 @@
 // Also printed: the share of that time spent waiting for a majority of sentinels to adopt the
 // new master (redis-ha acts only on a confirmed master), measured in the same run.
 import { Watcher } from '../functions/control/watcher';
-import { benchFixture } from './fixture';
+import { benchFixture, settleBeforeFailover } from './fixture';
 import { percentile, summary } from './stats';
 
 const FAILOVERS = Number(process.env.FAILOVERS) || 20;
@@ -57,35 +57,7 @@ try {
   const afterMajority: number[] = [];
   let aborted = 0;
   for (let round = 0; total.length < FAILOVERS && round < FAILOVERS * 2; round++) {
-    // Settle fully before the next failover: every replica (including the master demoted last
-    // round, which sentinel converts only after ~8 s) follows the current master with its link
-    // up. Failing over sooner makes sentinel promote a node it is still converting, which then
-    // answers ROLE as a replica: redis-ha rightly refuses to confirm it, and the round measures
-    // sentinel's confusion instead of redis-ha.
-    await topology.waitForSentinels();
-    await topology.waitFor(
-      async () => {
-        const port = await topology.currentMasterPort();
-        if (!port) return false;
-        for (const node of topology.nodes) {
-          if (node.port === port) continue;
-          const role = (await topology
-            .call(node.port, 'node', 'ROLE')
-            .catch(() => [])) as unknown[];
-          if (role[0] !== 'slave' || Number(role[2]) !== port || role[3] !== 'connected')
-            return false;
-        }
-        return true;
-      },
-      'every replica to follow the master',
-      60_000,
-    );
-    // ...and quiet: no sentinel event for 3 s (pending +convert-to-slave work is done).
-    await topology.waitFor(
-      async () => performance.now() - lastSentinelEventAt > 3000,
-      'quiet sentinels',
-      60_000,
-    );
+    await settleBeforeFailover(topology, () => lastSentinelEventAt);
     await watcher.idle();
     firstSwitchAt = secondSwitchAt = changedAt = undefined;
     const done = new Promise<number>((resolve) => (resolveRound = resolve));

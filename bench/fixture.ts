@@ -72,3 +72,37 @@ export async function benchFixture(options: FixtureOptions = {}): Promise<BenchF
     throw error;
   }
 }
+
+/**
+ * Waits until the next failover measures redis-ha rather than Sentinel's own confusion: every
+ * replica (the master demoted last round too, which Sentinel converts only after ~8 s) follows
+ * the current master with its link up, and no sentinel event came for 3 s (`lastEventAt`:
+ * `performance.now()` of the last one). Failing over sooner makes Sentinel promote a node it is
+ * still converting, which then answers ROLE as a replica and is rightly not confirmed.
+ */
+export async function settleBeforeFailover(
+  topology: Topology,
+  lastEventAt: () => number,
+): Promise<void> {
+  await topology.waitForSentinels();
+  await topology.waitFor(
+    async () => {
+      const port = await topology.currentMasterPort();
+      if (!port) return false;
+      for (const node of topology.nodes) {
+        if (node.port === port) continue;
+        const role = (await topology.call(node.port, 'node', 'ROLE').catch(() => [])) as unknown[];
+        if (role[0] !== 'slave' || Number(role[2]) !== port || role[3] !== 'connected')
+          return false;
+      }
+      return true;
+    },
+    'every replica to follow the master',
+    60_000,
+  );
+  await topology.waitFor(
+    async () => performance.now() - lastEventAt() > 3000,
+    'quiet sentinels',
+    60_000,
+  );
+}
