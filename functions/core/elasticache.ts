@@ -1,7 +1,9 @@
 // What the core needs from the ElastiCache API (issue 12): a replication group's view for the
 // probe, its recent events, AUTH token and RBAC password changes, and TestFailover for drills.
-// Pure types and one pure parser of failover event messages: no I/O, no clock, no SDK types.
+// Pure types, the two errors a caller acts on, and a parser of failover event messages: no I/O,
+// no clock, no SDK types.
 import type { Endpoint } from './endpoint';
+import { RedisHaError } from './errors';
 
 /** `CurrentRole` of a node group member, as ElastiCache reports it (cluster mode disabled). */
 export type ElastiCacheRole = 'primary' | 'replica';
@@ -75,7 +77,7 @@ export type AuthTokenStrategy = 'ROTATE' | 'SET';
  * ever puts a token or password in an error.
  */
 export interface ElastiCacheApi {
-  /** Throws `ELASTICACHE_GROUP_NOT_FOUND` naming the group when it does not exist. */
+  /** Throws `ElastiCacheGroupNotFoundError` when the group does not exist. */
   describeReplicationGroup(replicationGroupId: string): Promise<ElastiCacheGroup>;
   /** Events of the group and of its cache clusters since `since`, oldest first. */
   describeEvents(replicationGroupId: string, since: Date): Promise<ElastiCacheEvent[]>;
@@ -88,11 +90,36 @@ export interface ElastiCacheApi {
   /** Undefined when the user does not exist. */
   describeUser(userId: string): Promise<ElastiCacheUser | undefined>;
   /**
-   * `ModifyUser` with these passwords (one or two). A user still `modifying` throws the
-   * `ELASTICACHE_USER_BUSY` error: wait and retry.
+   * `ModifyUser` with these passwords (one or two). A user still `modifying` throws
+   * `ElastiCacheUserBusyError`: wait and retry.
    */
   modifyUserPasswords(userId: string, passwords: readonly string[]): Promise<void>;
   testFailover(replicationGroupId: string, nodeGroupId: string): Promise<void>;
+}
+
+/** The replication group does not exist (in that account and Region). */
+export class ElastiCacheGroupNotFoundError extends RedisHaError {
+  constructor(readonly replicationGroupId: string) {
+    super(
+      'ELASTICACHE_GROUP_NOT_FOUND',
+      `ElastiCache replication group ${replicationGroupId} not found (check its id and Region)`,
+    );
+    this.name = 'ElastiCacheGroupNotFoundError';
+  }
+}
+
+/**
+ * The RBAC user is not `active` yet (ElastiCache's `InvalidUserState`, e.g. still `modifying`
+ * after the previous change): not a failure, wait with backoff and call again.
+ */
+export class ElastiCacheUserBusyError extends RedisHaError {
+  constructor(readonly userId: string) {
+    super(
+      'ELASTICACHE_USER_BUSY',
+      `ElastiCache user ${userId} is not active yet (InvalidUserState): retry after it is`,
+    );
+    this.name = 'ElastiCacheUserBusyError';
+  }
 }
 
 /** A failover told by an event message; node ids as written in it. */
