@@ -453,6 +453,41 @@ describe('AwsElastiCacheApi through the SDK (loopback ElastiCache)', () => {
     expect(`${error.message} ${error.stack ?? ''} ${JSON.stringify(error)}`).not.toContain(TOKEN);
   });
 
+  it('parses InvalidUserState from the wire as a busy user, not a failure', async () => {
+    fake.failNext(1, {
+      status: 400,
+      code: 'InvalidUserState',
+      message: 'The user is not in active state.',
+    });
+
+    const busy = await errorOf(api().modifyUserPasswords('app-user', [OLD_PASSWORD, NEW_PASSWORD]));
+
+    expect(busy).toBeInstanceOf(ElastiCacheUserBusyError);
+    expect(fake.requests.map((r) => [r.action, r.status])).toEqual([['ModifyUser', 400]]);
+    expect(fake.requests[0]?.params).toMatchObject({
+      UserId: 'app-user',
+      'Passwords.member.1': OLD_PASSWORD,
+      'Passwords.member.2': NEW_PASSWORD,
+    });
+  });
+
+  it('keeps passwords a refused ModifyUser echoes out of the error', async () => {
+    fake.failNext(1, {
+      status: 400,
+      code: 'InvalidParameterValue',
+      message: `Passwords ${OLD_PASSWORD},${NEW_PASSWORD} are invalid`,
+    });
+
+    const error = await errorOf(
+      api().modifyUserPasswords('app-user', [OLD_PASSWORD, NEW_PASSWORD]),
+    );
+
+    expect(error).toMatchObject({ errorName: 'InvalidParameterValueException' });
+    const text = `${error.message} ${error.stack ?? ''} ${JSON.stringify(error)}`;
+    expect(text).not.toContain(OLD_PASSWORD);
+    expect(text).not.toContain(NEW_PASSWORD);
+  });
+
   it('keeps a token the service echoes out of the error', async () => {
     const badToken = `${TOKEN} with spaces`;
 
