@@ -339,6 +339,12 @@ describe('AwsElastiCacheApi inputs and mapping', () => {
             Date: new Date('2026-11-25T06:09:00.000Z'),
           },
           {
+            SourceIdentifier: 'orders-eu-001',
+            SourceType: 'cache-cluster',
+            Message: 'Recovering cache nodes 0001',
+            Date: new Date('2026-11-25T06:06:00.000Z'),
+          },
+          {
             SourceIdentifier: 'ordersbis-001',
             SourceType: 'cache-cluster',
             Message: 'Recovering cache nodes 0001',

@@ -70,7 +70,7 @@ export class AwsElastiCacheApi implements ElastiCacheApi {
     // which ElastiCache names `<group>-NNN` (or `<group>-NNNN-NNN` with cluster mode enabled).
     const groupEvents = await this.eventsOf('replication-group', replicationGroupId, since);
     const clusterEvents = (await this.eventsOf('cache-cluster', undefined, since)).filter((e) =>
-      e.sourceIdentifier.startsWith(`${replicationGroupId}-`),
+      isMemberOf(e.sourceIdentifier, replicationGroupId),
     );
     return [...groupEvents, ...clusterEvents].sort((a, b) => a.date.localeCompare(b.date));
   }
@@ -189,6 +189,14 @@ export class AwsElastiCacheApi implements ElastiCacheApi {
     }
     return awsCallError('ElastiCache', operation, target, error, context.secrets);
   }
+}
+
+/** `orders-002` and `orders-0001-002` are members of `orders`; `orders-eu-002` is not. */
+function isMemberOf(cacheClusterId: string, replicationGroupId: string): boolean {
+  const suffix = cacheClusterId.startsWith(`${replicationGroupId}-`)
+    ? cacheClusterId.slice(replicationGroupId.length + 1)
+    : '';
+  return /^(?:\d{4}-)?\d{3}$/.test(suffix);
 }
 
 function toGroup(group: ReplicationGroup, replicationGroupId: string): ElastiCacheGroup {
