@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, readQueryForm } from './loopback';
 import type { ElastiCacheGroup, ElastiCacheNodeGroup } from '../../../functions/core/elasticache';
 import type { Endpoint } from '../../../functions/core/endpoint';
 
@@ -67,14 +68,11 @@ export class ElastiCacheFake {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+    const params = await readQueryForm(request);
     const action = params.Action ?? '';
     const requestId = randomUUID();
     let status = 200;

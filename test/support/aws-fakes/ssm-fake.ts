@@ -4,6 +4,7 @@
 // ones with a chosen error, so the real SDK client (retries included) is what gets tested.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, readBody } from './loopback';
 
 interface Version {
   readonly name: string;
@@ -78,20 +79,18 @@ export class SsmFake {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const text = await readBody(request);
     const target = String(request.headers['x-amz-target'] ?? '');
     const operation = target.replace(/^AmazonSSM\./, '');
     let input: Record<string, unknown> = {};
     let status = 200;
     let body: unknown;
     try {
-      input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      input = JSON.parse(text || '{}') as Record<string, unknown>;
       const fault = this.faults.shift();
       if (fault) throw new SsmError(fault.type, `injected ${fault.type}`, fault.status);
       body = this.operate(operation, input);
