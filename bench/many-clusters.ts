@@ -2,7 +2,7 @@
 // and reconciled by one process, as `redis-ha probe` does. Targets: <= 10 s and <= 256 MB RSS.
 // Baseline in the same run: the same work for 1 cluster, to show how it scales.
 // Run it as `npm run bench:many`: same Node flags as the CLI (--max-semi-space-size=16).
-import type { SentinelCluster } from '../functions/core/inventory';
+import type { Cluster } from '../functions/core/inventory';
 import { reconcileAll } from '../functions/control/reconcile-all';
 import { probeConcurrencyFrom } from '../functions/wiring/local';
 import { benchFixture } from './fixture';
@@ -17,7 +17,7 @@ const { inventory, deps, close } = await benchFixture({
   platformParameters: (i) => ({ [`/bench/${i}/addr`]: '{{host}}:{{port}}' }),
 });
 try {
-  const run = async (clusters: readonly SentinelCluster[]) => {
+  const run = async (clusters: readonly Cluster[]) => {
     const started = performance.now();
     const outcomes = await reconcileAll(clusters, deps, { concurrency: PROBE_CONCURRENCY });
     const failed = outcomes.find((o) => o.kind !== 'reconciled');

@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { JsonLogger, type LogLevel } from '../functions/adapters/local/json-logger';
 import { openLocalBackend, type LocalBackend } from '../functions/adapters/local/local-backend';
-import { parseInventory, type Inventory, type SentinelCluster } from '../functions/core/inventory';
+import { parseInventory, type Inventory, type Cluster } from '../functions/core/inventory';
 import type { CloudEvent } from '../functions/core/events';
 import type { ControlDeps, ReconcileHooks } from '../functions/control/reconcile';
 import {
@@ -138,7 +138,7 @@ function invalidInventory(path: string, errors: readonly string[]): CliError {
   );
 }
 
-export function selectClusters(inventory: Inventory, names: readonly string[]): SentinelCluster[] {
+export function selectClusters(inventory: Inventory, names: readonly string[]): Cluster[] {
   if (names.length === 0) return inventory.clusters;
   const unknown = names.filter((n) => !inventory.clusters.some((c) => c.name === n));
   if (unknown.length > 0) {

@@ -6,7 +6,7 @@ import type { Inventory } from '../functions/core/inventory';
 
 /** Parameter names the inventory implies, grouped by what the functions do with them. */
 export interface ParameterNames {
-  /** `passwordParameter` and `sentinelPasswordParameter` of every cluster. */
+  /** `passwordParameter` (and a Sentinel cluster's `sentinelPasswordParameter`) of every cluster. */
   readonly passwords: readonly string[];
   /** Rotation's in-flight copies beside each password: `<name>/pending`, `<name>/previous`. */
   readonly inFlightCopies: readonly string[];
@@ -17,7 +17,7 @@ export interface ParameterNames {
 /** The parameter names of every cluster of the inventory, sorted, without duplicates. */
 export function parameterNames(inventory: Inventory): ParameterNames {
   const passwords = inventory.clusters.flatMap((cluster) =>
-    cluster.sentinelPasswordParameter
+    cluster.kind === 'sentinel' && cluster.sentinelPasswordParameter
       ? [cluster.passwordParameter, cluster.sentinelPasswordParameter]
       : [cluster.passwordParameter],
   );

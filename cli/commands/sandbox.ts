@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { JsonLogger } from '../../functions/adapters/local/json-logger';
 import { openLocalBackend, type LocalBackend } from '../../functions/adapters/local/local-backend';
-import type { SentinelCluster } from '../../functions/core/inventory';
+import { isSentinel, type SentinelCluster } from '../../functions/core/inventory';
 import { RotationRunner } from '../../functions/control/rotation-runner';
 import { EventType, type CloudEvent } from '../../functions/core/events';
 import { reconcileCluster, type ControlDeps } from '../../functions/control/reconcile';
@@ -69,7 +69,8 @@ export async function sandboxCommand(flags: { json: boolean }, io: Io): Promise<
     const inventory = inventoryOrThrow(rawInventory);
     writeFileSync(inventoryFile, stringify(rawInventory));
     const cluster = inventory.clusters[0];
-    if (!cluster) throw new Error('sandbox inventory has no cluster');
+    if (!cluster || !isSentinel(cluster))
+      throw new Error('sandbox inventory has no Sentinel cluster');
     await backend.parameters.put(cluster.passwordParameter, password, { isSecure: true });
     say(`inventory: ${inventoryFile}\nsentinels: ${cluster.sentinels.join(', ')}\n`);
 

@@ -2,7 +2,7 @@
 // scheduled run and `redis-ha probe` do. One cluster's failure is its own outcome, never thrown,
 // so it cannot keep the others from being probed; an abort stops starting new ones.
 import { randomUUID } from 'node:crypto';
-import type { SentinelCluster } from '../core/inventory';
+import type { Cluster } from '../core/inventory';
 import {
   ReconcileAbortedError,
   reconcileCluster,
@@ -34,7 +34,7 @@ export interface ReconcileAllOptions {
 
 /** Reconciles `clusters`; the outcomes keep their order. */
 export async function reconcileAll(
-  clusters: readonly SentinelCluster[],
+  clusters: readonly Cluster[],
   deps: ControlDeps,
   options: ReconcileAllOptions = {},
 ): Promise<ClusterOutcome[]> {

@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { planTransition } from '../core/cluster-state';
 import { RedisHaError, StateConflictError } from '../core/errors';
 import type { CloudEvent } from '../core/events';
-import type { SentinelCluster } from '../core/inventory';
+import { isElastiCache, type Cluster, type SentinelCluster } from '../core/inventory';
+import type { ElastiCacheApiFactory } from '../core/elasticache';
+import { reconcileElastiCache } from './elasticache-reconcile';
 import type {
   Clock,
   EventBus,
@@ -34,6 +36,8 @@ export interface ControlDeps {
   readonly source: string;
   readonly faults?: FaultPoint;
   readonly hooks?: ReconcileHooks;
+  /** The ElastiCache API of a Region; needed once the inventory has an `elasticache` cluster. */
+  readonly elasticache?: ElastiCacheApiFactory;
 }
 
 /** Observers for timelines and benchmarks; they must not throw. */
@@ -83,7 +87,18 @@ export class ReconcileAbortedError extends RedisHaError {
   }
 }
 
+/** Probes one cluster of any kind and acts on the verdict (see the top of this file). */
 export async function reconcileCluster(
+  cluster: Cluster,
+  deps: ControlDeps,
+  options: ReconcileOptions = {},
+): Promise<ReconcileReport> {
+  return isElastiCache(cluster)
+    ? reconcileElastiCache(cluster, deps, options)
+    : reconcileSentinel(cluster, deps, options);
+}
+
+async function reconcileSentinel(
   cluster: SentinelCluster,
   deps: ControlDeps,
   options: ReconcileOptions = {},

@@ -4,7 +4,7 @@
 // whose first attempt committed returns the record as it is, so retries are harmless. Errors
 // that a retry cannot fix carry a stable `name` for the state machine's Retry/Catch.
 import { RedisHaError, StateConflictError } from '../core/errors';
-import type { SentinelCluster } from '../core/inventory';
+import { isSentinel, type Cluster, type SentinelCluster } from '../core/inventory';
 import { isPublished, isTerminal, type RotationRecord } from '../core/rotation';
 import { hasMovedPast } from '../core/rotation-policy';
 import {
@@ -71,10 +71,12 @@ export interface RotationTaskOptions {
  */
 export async function runRotationTask(
   input: unknown,
-  cluster: SentinelCluster,
+  cluster: Cluster,
   deps: RotationPhaseDeps,
   options: RotationTaskOptions = {},
 ): Promise<RotationTaskOutput> {
+  if (!isSentinel(cluster))
+    throw new RotationRefusedError(cluster.name, 'ElastiCache rotation is not built yet', false);
   try {
     const task = parseRotationTaskInput(input);
     if (task.cluster !== cluster.name)

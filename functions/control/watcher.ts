@@ -4,7 +4,7 @@
 // ioredis's failover detector, a sentinel message is a trigger to re-check, never the truth.
 import { randomUUID } from 'node:crypto';
 import { sentinelEndpoints } from '../core/cluster-addresses';
-import type { Inventory, SentinelCluster } from '../core/inventory';
+import { isSentinel, type Cluster, type Inventory, type SentinelCluster } from '../core/inventory';
 import { formatEndpoint } from '../core/endpoint';
 import type { SentinelSubscription } from '../core/ports';
 import { sentinelConnection } from '../core/connection';
@@ -89,7 +89,9 @@ export class Watcher {
     for (const cluster of this.inventory.clusters) {
       if (this.isStopped) return;
       this.loops.set(cluster.name, { running: null, isPending: false });
-      await this.subscribe(cluster);
+      // ElastiCache groups have no sentinels to listen to: the interval (and, deployed, AWS's
+      // own notifications) trigger their probes.
+      if (isSentinel(cluster)) await this.subscribe(cluster);
       this.schedule(cluster);
     }
     if (this.isStopped) return;
@@ -155,7 +157,7 @@ export class Watcher {
    */
   private async refreshSubscriptions(): Promise<void> {
     for (const cluster of this.inventory.clusters) {
-      if (!cluster.sentinelPasswordParameter || this.isStopped) continue;
+      if (!isSentinel(cluster) || !cluster.sentinelPasswordParameter || this.isStopped) continue;
       const current = this.subscriptions.get(cluster.name);
       const { sentinelPasswordVersion = 0 } = await loadCredentials(cluster, this.deps.parameters);
       if (!current || current.version === sentinelPasswordVersion) continue;
@@ -221,7 +223,7 @@ export class Watcher {
   }
 
   /** Probe now, or once more right after the probe in flight: bursts coalesce. */
-  schedule(cluster: SentinelCluster): void {
+  schedule(cluster: Cluster): void {
     const loop = this.loops.get(cluster.name);
     if (!loop || this.isStopped) return;
     if (loop.running) {
@@ -231,7 +233,7 @@ export class Watcher {
     loop.running = this.reconcileLoop(cluster, loop);
   }
 
-  private async reconcileLoop(cluster: SentinelCluster, loop: ClusterLoop): Promise<void> {
+  private async reconcileLoop(cluster: Cluster, loop: ClusterLoop): Promise<void> {
     do {
       loop.isPending = false;
       const correlationId = randomUUID();

@@ -97,6 +97,9 @@ export interface ElastiCacheApi {
   testFailover(replicationGroupId: string, nodeGroupId: string): Promise<void>;
 }
 
+/** The ElastiCache API of one Region (clients are per Region; the wiring caches them). */
+export type ElastiCacheApiFactory = (region: string) => ElastiCacheApi;
+
 /** The replication group does not exist (in that account and Region). */
 export class ElastiCacheGroupNotFoundError extends RedisHaError {
   constructor(readonly replicationGroupId: string) {

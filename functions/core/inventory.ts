@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { parseDurationMs } from './duration';
 import { parseEndpoint } from './endpoint';
 import { MAX_PARAMETER_NAME_CHARS, parameterNameProblem } from './parameter-name';
-import { templateProblems } from './template';
+import { placeholdersOf, templateProblems } from './template';
 
 const HOST_AND_DIGITS = /^(.+):(\d+)$/;
 
@@ -134,14 +134,52 @@ const RotationSchema = z
   })
   .prefault({});
 
+const clusterName = z
+  .string({ error: 'expected a cluster name' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, {
+    error: 'expected 1-63 letters, digits, _ . - starting with a letter or digit',
+  });
+
+/** Placeholders that only mean something for one kind of cluster. */
+const KIND_ONLY_PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
+  sentinel: ['readerHost', 'readerPort'],
+  elasticache: ['sentinels'],
+};
+
+/** Platform parameter names and the placeholders their templates use, for either kind. */
+function platformParameterProblems(
+  cluster: { readonly kind: string; readonly platformParameters: Record<string, string> },
+  reserved: readonly (string | undefined)[],
+  ctx: z.core.$RefinementCtx,
+): void {
+  const otherKindOnly = KIND_ONLY_PLACEHOLDERS[cluster.kind] ?? [];
+  for (const [name, text] of Object.entries(cluster.platformParameters)) {
+    const nameProblem = parameterNameProblem(name);
+    if (nameProblem)
+      ctx.addIssue({ code: 'custom', path: ['platformParameters', name], message: nameProblem });
+    const isInFlightCopy = reserved.some((r) => r && name.startsWith(`${r}/`));
+    if (reserved.includes(name) || isInFlightCopy) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['platformParameters', name],
+        message:
+          'a platform parameter cannot be the password parameter or its /pending and /previous copies',
+      });
+    }
+    for (const placeholder of placeholdersOf(text).filter((p) => otherKindOnly.includes(p))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['platformParameters', name],
+        message: `{{${placeholder}}} has no value for kind ${cluster.kind}`,
+      });
+    }
+  }
+}
+
 export const SentinelClusterSchema = z
   .strictObject({
     /** Unique name; used in events, parameters' history and the CLI. */
-    name: z
-      .string({ error: 'expected a cluster name' })
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, {
-        error: 'expected 1-63 letters, digits, _ . - starting with a letter or digit',
-      }),
+    name: clusterName,
     kind: z.literal('sentinel').default('sentinel'),
     /** Sentinel addresses, host:port. */
     sentinels: z.array(endpointText).min(1, { error: 'expected at least one sentinel' }),
@@ -173,21 +211,11 @@ export const SentinelClusterSchema = z
     rotation: RotationSchema,
   })
   .superRefine((cluster, ctx) => {
-    for (const name of Object.keys(cluster.platformParameters)) {
-      const nameProblem = parameterNameProblem(name);
-      if (nameProblem)
-        ctx.addIssue({ code: 'custom', path: ['platformParameters', name], message: nameProblem });
-      const reserved = [cluster.passwordParameter, cluster.sentinelPasswordParameter];
-      const isInFlightCopy = reserved.some((r) => r && name.startsWith(`${r}/`));
-      if (reserved.includes(name) || isInFlightCopy) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['platformParameters', name],
-          message:
-            'a platform parameter cannot be the password parameter or its /pending and /previous copies',
-        });
-      }
-    }
+    platformParameterProblems(
+      cluster,
+      [cluster.passwordParameter, cluster.sentinelPasswordParameter],
+      ctx,
+    );
     if (cluster.rotation.rotateSentinelPassword && !cluster.sentinelPasswordParameter) {
       ctx.addIssue({
         code: 'custom',
@@ -197,12 +225,106 @@ export const SentinelClusterSchema = z
     }
   });
 
+/** ElastiCache's AUTH token alphabet besides letters and digits (ModifyReplicationGroup). */
+export const ELASTICACHE_TOKEN_SYMBOLS = '!&#$^<>-';
+export const ELASTICACHE_TOKEN_ALPHABET = `ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789${ELASTICACHE_TOKEN_SYMBOLS}`;
+const ELASTICACHE_TOKEN_CHARS = /^[A-Za-z0-9!&#$^<>-]+$/;
+
+const ElastiCacheRotationSchema = z
+  .strictObject({
+    /** Rotate automatically when the last rotation is older than this many days. */
+    everyDays: z.number().positive().optional(),
+    /** How long old and new token (or password) both work, so clients can reconnect. */
+    gracePeriod: duration.default('30s'),
+    /** Length of generated tokens: ElastiCache takes 16 to 128 characters. */
+    length: z.number().int().min(16).max(128).default(64),
+    /** Characters tokens are drawn from: letters, digits and ElastiCache's `! & # $ ^ < > -`. */
+    alphabet: z
+      .string()
+      .min(16)
+      .refine((text) => ELASTICACHE_TOKEN_CHARS.test(text), {
+        error: `ElastiCache accepts only letters, digits and ${[...ELASTICACHE_TOKEN_SYMBOLS].join(' ')} in a token`,
+      })
+      .default(ELASTICACHE_TOKEN_ALPHABET),
+  })
+  .prefault({});
+
+/**
+ * An Amazon ElastiCache (Redis OSS / Valkey) replication group. `passwordParameter` holds the
+ * AUTH token, or with `userId` the RBAC user's password.
+ */
+export const ElastiCacheClusterSchema = z
+  .strictObject({
+    name: clusterName,
+    kind: z.literal('elasticache'),
+    /** `ReplicationGroupId` as ElastiCache names it (lower case; 1-40 characters). */
+    replicationGroupId: z
+      .string({ error: 'expected the replication group id' })
+      .regex(/^[a-z][a-z0-9-]{0,39}$/, {
+        error:
+          'expected 1-40 lower-case letters, digits or hyphens starting with a letter (ElastiCache lower-cases ids)',
+      })
+      .refine((id) => !id.endsWith('-') && !id.includes('--'), {
+        error: 'a replication group id cannot end with a hyphen or hold two in a row',
+      }),
+    /** AWS Region of the group, e.g. eu-west-1. */
+    region: z
+      .string({ error: 'expected an AWS Region such as eu-west-1' })
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'expected an AWS Region such as eu-west-1' }),
+    /** Parameter that holds the AUTH token, or the RBAC user's password when `userId` is set. */
+    passwordParameter: passwordParameterName,
+    /** RBAC: the ElastiCache user id whose password rotation changes (`ModifyUser`). */
+    userId: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, {
+        error: 'expected an ElastiCache user id (letters, digits, hyphens; starts with a letter)',
+      })
+      .optional(),
+    /** RBAC: the user name clients AUTH with; defaults to `userId`. */
+    username: z.string().min(1).optional(),
+    /** In-transit encryption: on unless the group runs without it. */
+    tls: TlsSchema.prefault({}),
+    /** Cluster mode: `enabled` means shards, a configuration endpoint and per-shard primaries. */
+    clusterMode: z.enum(['disabled', 'enabled']).default('disabled'),
+    thresholds: ThresholdsSchema.prefault({}),
+    timeouts: TimeoutsSchema.prefault({}),
+    alertHysteresis: AlertHysteresisSchema.prefault({}),
+    /**
+     * Parameter name -> template: `{{host}}`/`{{port}}` are the primary endpoint (the
+     * configuration endpoint with cluster mode enabled), `{{readerHost}}`/`{{readerPort}}` the
+     * reader endpoint, `{{masterName}}` the replication group id.
+     */
+    platformParameters: z.record(z.string().meta(PARAMETER_NAME_HINT), template).default({}),
+    rotation: ElastiCacheRotationSchema,
+  })
+  .superRefine((cluster, ctx) => {
+    platformParameterProblems(cluster, [cluster.passwordParameter], ctx);
+    if (cluster.username && !cluster.userId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['username'],
+        message: 'needs userId: the RBAC user whose password redis-ha rotates',
+      });
+    }
+  });
+
+/** Entries without `kind` are Sentinel clusters (the first kind, before there were others). */
+const ClusterSchema = z.preprocess(
+  (raw) =>
+    raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !('kind' in raw)
+      ? { ...raw, kind: 'sentinel' }
+      : raw,
+  z.discriminatedUnion('kind', [SentinelClusterSchema, ElastiCacheClusterSchema], {
+    error: 'expected kind sentinel or elasticache',
+  }),
+);
+
 export const InventorySchema = z
   .strictObject({
     /** Seconds between two full probes in `watch`. */
     probeIntervalSeconds: z.number().int().positive().max(3600).default(10),
     clusters: z
-      .array(SentinelClusterSchema, { error: 'expected a list of clusters' })
+      .array(ClusterSchema, { error: 'expected a list of clusters' })
       .min(1, { error: 'expected at least one cluster' }),
   })
   .superRefine((inventory, ctx) => {
@@ -221,6 +343,17 @@ export const InventorySchema = z
 
 export type Inventory = z.infer<typeof InventorySchema>;
 export type SentinelCluster = z.infer<typeof SentinelClusterSchema>;
+export type ElastiCacheCluster = z.infer<typeof ElastiCacheClusterSchema>;
+/** Any inventory entry; narrow on `kind`. */
+export type Cluster = Inventory['clusters'][number];
+
+export function isElastiCache(cluster: Cluster): cluster is ElastiCacheCluster {
+  return cluster.kind === 'elasticache';
+}
+
+export function isSentinel(cluster: Cluster): cluster is SentinelCluster {
+  return cluster.kind === 'sentinel';
+}
 
 export type InventoryResult =
   | { readonly ok: true; readonly inventory: Inventory }

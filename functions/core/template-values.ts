@@ -19,6 +19,9 @@ export function templateValues(
     tls: cluster.tls?.enabled ? 'true' : 'false',
     masterName: cluster.masterName,
     sentinels: cluster.sentinels.join(','),
+    // Reader endpoints are ElastiCache's; the inventory refuses them in a Sentinel template.
+    readerHost: '',
+    readerPort: '',
   };
 }
 

@@ -2,7 +2,16 @@
 // Pure. A template that names a secret placeholder is always stored as a secure parameter.
 // Validation finds every malformed placeholder, so a typo never writes a broken value.
 
-export const PLACEHOLDERS = ['host', 'port', 'password', 'tls', 'masterName', 'sentinels'] as const;
+export const PLACEHOLDERS = [
+  'host',
+  'port',
+  'password',
+  'tls',
+  'masterName',
+  'sentinels',
+  'readerHost',
+  'readerPort',
+] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type TemplateValues = Readonly<Record<Placeholder, string>>;
 

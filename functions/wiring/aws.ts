@@ -9,6 +9,7 @@ import { DynamoDbStateStore } from '../adapters/aws/dynamodb-state-store';
 import { SnsEventBus } from '../adapters/aws/sns-event-bus';
 import { SsmParameterStore } from '../adapters/aws/ssm-parameter-store';
 import { IoredisGateway } from '../adapters/redis/ioredis-gateway';
+import { elastiCacheApis } from './elasticache';
 import { RedisHaError } from '../core/errors';
 import { AwsEnv } from './aws-env';
 import type { CloudEvent } from '../core/events';
@@ -106,6 +107,7 @@ export function awsControlDeps(settings: AwsSettings, options: AwsWiringOptions)
       options.logger,
     ),
     clock: systemClock,
+    elasticache: elastiCacheApis(client),
     ...rest,
   };
 }

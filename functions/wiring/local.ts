@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock, type LocalBackend } from '../adapters/local/local-backend';
 import { IoredisGateway } from '../adapters/redis/ioredis-gateway';
+import { elastiCacheApis } from './elasticache';
 import { RedisHaError } from '../core/errors';
 import { noFaults, type FaultPoint } from '../control/fault-points';
 import type { ControlDeps } from '../control/reconcile';
@@ -16,7 +17,7 @@ import type { RotationDeps } from '../control/rotation-runner';
 
 /** What a caller chooses when wiring the local control plane; the rest is fixed here. */
 export type LocalWiringOptions = Pick<ControlDeps, 'logger' | 'source'> &
-  Partial<Pick<ControlDeps, 'faults' | 'hooks'>>;
+  Partial<Pick<ControlDeps, 'faults' | 'hooks' | 'elasticache'>>;
 
 /**
  * REDIS_HA_PROBE_CONCURRENCY from `env` (the CLI's, a benchmark's): a whole number from 1, or
@@ -54,6 +55,7 @@ export function localControlDeps(backend: LocalBackend, options: LocalWiringOpti
     state: backend.state,
     events: backend.events,
     clock: systemClock,
+    elasticache: elastiCacheApis(),
     ...options,
   };
 }

@@ -80,6 +80,8 @@ describe('template values', () => {
       tls: 'false',
       masterName: 'mymaster',
       sentinels: '10.0.0.1:26379,10.0.0.2:26379',
+      readerHost: '',
+      readerPort: '',
     });
     expect(templateValues(cluster(), { host: 'h', port: 1 }, undefined).password).toBe('');
   });

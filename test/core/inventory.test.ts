@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { inventoryJsonSchema } from '../../functions/core/inventory-json-schema';
-import { mapAddress, parseInventory } from '../../functions/core/inventory';
+import { isSentinel, mapAddress, parseInventory } from '../../functions/core/inventory';
 
 const cluster = (overrides: Record<string, unknown> = {}) => ({
   name: 'sessions',
@@ -115,7 +115,7 @@ describe('parseInventory', () => {
     );
     if (!result.ok) throw new Error(result.errors.join());
     const c = result.inventory.clusters[0];
-    if (!c) throw new Error('no cluster');
+    if (!c || !isSentinel(c)) throw new Error('no Sentinel cluster');
 
     expect(mapAddress(c, { host: '10.0.0.5', port: 6379 })).toEqual({
       host: '203.0.113.5',
@@ -203,5 +203,84 @@ describe('parseInventory', () => {
     const committed = JSON.parse(readFileSync('inventory.schema.json', 'utf8')) as unknown;
 
     expect(committed).toEqual(inventoryJsonSchema());
+  });
+});
+
+const elastiCache = (overrides: Record<string, unknown> = {}) => ({
+  name: 'sessions-ec',
+  kind: 'elasticache',
+  replicationGroupId: 'sessions',
+  region: 'eu-west-1',
+  passwordParameter: '/redis/sessions-ec/auth-token',
+  ...overrides,
+});
+
+describe('parseInventory: kind elasticache', () => {
+  it('accepts a minimal replication group with TLS on, cluster mode off and token-safe rotation', () => {
+    const result = parseInventory(stringify({ clusters: [cluster(), elastiCache()] }));
+
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    expect(result.inventory.clusters[0]?.kind).toBe('sentinel');
+    expect(result.inventory.clusters[1]).toMatchObject({
+      kind: 'elasticache',
+      tls: { enabled: true, rejectUnauthorized: true },
+      clusterMode: 'disabled',
+      rotation: {
+        gracePeriod: '30s',
+        length: 64,
+        alphabet: expect.stringMatching(/^[\w!&#$^<>-]+$/),
+      },
+    });
+  });
+
+  it('names every bad field of an elasticache entry with its path', () => {
+    const errors = errorsOf({
+      clusters: [
+        elastiCache({
+          replicationGroupId: 'Sessions_1',
+          region: 'europe',
+          username: 'app',
+          clusterMode: 'on',
+          sentinels: ['10.0.0.1:26379'],
+          rotation: { length: 200, alphabet: 'abcdefghijklmnop%' },
+          platformParameters: { '/app/redis': '{{sentinels}}' },
+        }),
+      ],
+    });
+
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^clusters\[0\]\.replicationGroupId: expected 1-40 lower-case/),
+        expect.stringMatching(/^clusters\[0\]\.region: expected an AWS Region/),
+        expect.stringMatching(/^clusters\[0\]\.clusterMode: /),
+        expect.stringMatching(/^clusters\[0\]: unknown key\(s\) "sentinels"/),
+        expect.stringMatching(/^clusters\[0\]\.rotation\.length: /),
+        expect.stringMatching(/^clusters\[0\]\.rotation\.alphabet: ElastiCache accepts only/),
+      ]),
+    );
+  });
+
+  it('refuses a Sentinel placeholder in an ElastiCache template and a reader one in a Sentinel template', () => {
+    const errors = errorsOf({
+      clusters: [
+        elastiCache({ platformParameters: { '/app/redis': '{{sentinels}}' } }),
+        cluster({ platformParameters: { '/app/ro': '{{readerHost}}:{{readerPort}}' } }),
+      ],
+    });
+
+    expect(errors).toEqual([
+      'clusters[0].platformParameters["/app/redis"]: {{sentinels}} has no value for kind elasticache',
+      'clusters[1].platformParameters["/app/ro"]: {{readerHost}} has no value for kind sentinel',
+      'clusters[1].platformParameters["/app/ro"]: {{readerPort}} has no value for kind sentinel',
+    ]);
+  });
+
+  it('needs userId beside username, and says which kinds exist', () => {
+    expect(errorsOf({ clusters: [elastiCache({ username: 'app' })] })).toEqual([
+      'clusters[0].username: needs userId: the RBAC user whose password redis-ha rotates',
+    ]);
+    expect(errorsOf({ clusters: [elastiCache({ kind: 'memcached' })] })).toEqual([
+      expect.stringMatching(/^clusters\[0\]\.kind: expected kind sentinel or elasticache/),
+    ]);
   });
 });

@@ -13,6 +13,8 @@ const values = {
   tls: 'true',
   masterName: 'mymaster',
   sentinels: 'a:1,b:2',
+  readerHost: 'ro.example',
+  readerPort: '6390',
 };
 
 describe('templates', () => {
@@ -20,6 +22,7 @@ describe('templates', () => {
     ['{{host}}:{{port}}', '10.0.0.2:6380'],
     ['{{ host }},password={{password}},ssl={{tls}}', '10.0.0.2,password=pw,ssl=true'],
     ['{{sentinels}},serviceName={{masterName}}', 'a:1,b:2,serviceName=mymaster'],
+    ['{{readerHost}}:{{readerPort}}', 'ro.example:6390'],
     ['no placeholders', 'no placeholders'],
   ])('renders %s', (template, expected) => {
     expect(renderTemplate(template, values)).toBe(expected);
@@ -56,7 +59,7 @@ describe('templates', () => {
 
   it('names unknown placeholders among the problems', () => {
     expect(templateProblems('{{hots}}')).toEqual([
-      'unknown placeholder {{hots}}; known: host, port, password, tls, masterName, sentinels',
+      'unknown placeholder {{hots}}; known: host, port, password, tls, masterName, sentinels, readerHost, readerPort',
     ]);
   });
 });
