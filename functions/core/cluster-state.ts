@@ -211,7 +211,8 @@ export function planTransition(input: TransitionInput): Transition {
 
   const master = confirmed ?? previous.master;
   const configEpoch = confirmed ? verdict.configEpoch : previous.configEpoch;
-  const shards = verdict.shards ? nextShards(previous, verdict.shards) : previous.shards;
+  // No shards in the verdict (the group could not be read): nothing is known, keep them all.
+  const shards = verdict.shards?.length ? nextShards(previous, verdict.shards) : previous.shards;
   const eventsReadUntil = input.eventsReadUntil ?? previous.eventsReadUntil;
   const isChanged =
     JSON.stringify(shards ?? null) !== JSON.stringify(previous.shards ?? null) ||
