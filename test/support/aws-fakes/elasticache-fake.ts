@@ -1,12 +1,16 @@
 // A loopback fake of ElastiCache's wire protocol (awsQuery: form-encoded request, XML response)
-// for DescribeReplicationGroups and ModifyReplicationGroup (AUTH token), with ElastiCache's checks
-// (group state, token rules). Records every request and can fail the next ones with a chosen
+// for DescribeReplicationGroups, DescribeEvents and ModifyReplicationGroup (AUTH token), with
+// ElastiCache's checks (group state, token rules). Records every request and can fail the next ones with a chosen
 // status and code, so the real SDK client (retries, XML error parsing) is what gets tested.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer, readQueryForm } from './loopback';
-import type { ElastiCacheGroup, ElastiCacheNodeGroup } from '../../../functions/core/elasticache';
+import type {
+  ElastiCacheEvent,
+  ElastiCacheGroup,
+  ElastiCacheNodeGroup,
+} from '../../../functions/core/elasticache';
 import type { Endpoint } from '../../../functions/core/endpoint';
 
 const XMLNS = 'http://elasticache.amazonaws.com/doc/2015-02-02/';
@@ -39,6 +43,8 @@ export class ElastiCacheFake {
   readonly requests: ElastiCacheRequest[] = [];
   /** Groups by id; tests edit them to stage a state. */
   readonly groups = new Map<string, ElastiCacheGroup>();
+  /** Events DescribeEvents answers with (filtered by source type, id and start time). */
+  readonly events: ElastiCacheEvent[] = [];
   /** The token each group accepts now (plus the previous one while ROTATE is in effect). */
   readonly tokens = new Map<string, string[]>();
   private readonly faults: ElastiCacheFault[] = [];
@@ -113,6 +119,20 @@ export class ElastiCacheFake {
       }
       case 'ModifyReplicationGroup':
         return groupXml(this.modify(params));
+      case 'DescribeEvents':
+        return `<Events>${this.events
+          .filter(
+            (e) =>
+              (!params.SourceType || e.sourceType === params.SourceType) &&
+              (!params.SourceIdentifier || e.sourceIdentifier === params.SourceIdentifier) &&
+              (!params.StartTime || e.date >= params.StartTime),
+          )
+          .map(
+            (e) =>
+              `<Event>${el('SourceIdentifier', e.sourceIdentifier)}${el('SourceType', e.sourceType)}` +
+              `${el('Message', e.message)}${el('Date', e.date)}</Event>`,
+          )
+          .join('')}</Events>`;
       default:
         throw new ElastiCacheError('InvalidAction', `fake ElastiCache has no action ${action}`);
     }
