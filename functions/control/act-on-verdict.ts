@@ -12,7 +12,7 @@ import type { TemplateValues } from '../core/template';
 import type { Verdict } from '../core/verdict';
 import { noFaults } from './fault-points';
 import { writePlatformParameters } from './platform-parameters';
-import type { ControlDeps, ReconcileOptions } from './reconcile';
+import type { ControlDeps, ReconcileOptions, ReconcileReport } from './reconcile';
 
 /** How long a claimed event stays claimed if its run dies before publishing it. */
 export const EVENT_CLAIM_LEASE_MS = 30_000;
@@ -136,3 +136,20 @@ export async function actOnVerdict(
   }
   return { events: published, parametersWritten, isConflict };
 }
+
+/** What a probe of any kind reports, and what was done about it (nothing when read-only). */
+export function reconcileReport(
+  probe: { readonly cluster: string; readonly verdict: Verdict; readonly durationMs: number },
+  actions: VerdictActions = NO_ACTIONS,
+): ReconcileReport {
+  return {
+    cluster: probe.cluster,
+    verdict: probe.verdict,
+    events: actions.events,
+    parametersWritten: actions.parametersWritten,
+    isConflict: actions.isConflict,
+    durationMs: probe.durationMs,
+  };
+}
+
+const NO_ACTIONS: VerdictActions = { events: [], parametersWritten: [], isConflict: false };

@@ -11,7 +11,7 @@ import {
   elastiCacheTemplateValues,
   type GroupEndpoints,
 } from '../core/template-values';
-import { actOnVerdict, ReconcileAbortedError } from './act-on-verdict';
+import { actOnVerdict, ReconcileAbortedError, reconcileReport } from './act-on-verdict';
 import { probeElastiCache, type ElastiCacheProbeResult } from './elasticache-probe';
 import type { ControlDeps, ReconcileOptions, ReconcileReport } from './reconcile';
 
@@ -49,7 +49,7 @@ export async function reconcileElastiCache(
     { eventsSince: eventsSince(previous, now), ...(signal ? { signal } : {}) },
   );
   if (signal?.aborted) throw new ReconcileAbortedError(cluster.name);
-  if (options.isReadOnly) return report(probe, [], [], false);
+  if (options.isReadOnly) return reconcileReport(probe);
 
   const endpoints = groupEndpoints(probe);
   const { credentials, verdict } = probe;
@@ -82,7 +82,7 @@ export async function reconcileElastiCache(
     deps,
     options,
   );
-  return report(probe, actions.events, actions.parametersWritten, actions.isConflict);
+  return reconcileReport(probe, actions);
 }
 
 function eventsSince(previous: ClusterState | undefined, now: Date): Date {
@@ -114,20 +114,4 @@ function groupEndpoints(probe: ElastiCacheProbeResult): GroupEndpoints | null {
   const nodeGroup = group.nodeGroups[0];
   if (!nodeGroup?.primaryEndpoint) return null;
   return { primary: nodeGroup.primaryEndpoint, reader: nodeGroup.readerEndpoint ?? null };
-}
-
-function report(
-  probe: ElastiCacheProbeResult,
-  events: ReconcileReport['events'],
-  parametersWritten: readonly string[],
-  isConflict: boolean,
-): ReconcileReport {
-  return {
-    cluster: probe.cluster,
-    verdict: probe.verdict,
-    events,
-    parametersWritten,
-    isConflict,
-    durationMs: probe.durationMs,
-  };
 }

@@ -2,7 +2,8 @@
 // platform parameters on a confirmed master change, then commit the new state). Sentinel
 // clusters here; ElastiCache groups in elasticache-reconcile.ts.
 import type { CloudEvent } from '../core/events';
-import { isElastiCache, type Cluster, type SentinelCluster } from '../core/inventory';
+// Types only: inventory.ts holds the schema (zod, yaml), which the probe Lambda must not bundle.
+import type { Cluster, SentinelCluster } from '../core/inventory';
 import type { ElastiCacheApiFactory } from '../core/elasticache';
 import { reconcileElastiCache } from './elasticache-reconcile';
 import type {
@@ -16,8 +17,8 @@ import type {
 import type { Verdict } from '../core/verdict';
 import type { FaultPoint } from './fault-points';
 import { parametersDigest, templateValues } from '../core/template-values';
-import { actOnVerdict, ReconcileAbortedError } from './act-on-verdict';
-import { probeCluster, type ProbeResult } from './probe-cluster';
+import { actOnVerdict, ReconcileAbortedError, reconcileReport } from './act-on-verdict';
+import { probeCluster } from './probe-cluster';
 
 export { EVENT_CLAIM_LEASE_MS, ReconcileAbortedError } from './act-on-verdict';
 
@@ -78,7 +79,7 @@ export async function reconcileCluster(
   deps: ControlDeps,
   options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
-  return isElastiCache(cluster)
+  return cluster.kind === 'elasticache'
     ? reconcileElastiCache(cluster, deps, options)
     : reconcileSentinel(cluster, deps, options);
 }
@@ -98,7 +99,7 @@ async function reconcileSentinel(
   });
   // Answers cut short by the abort are no observation: acting on them would publish an outage.
   if (signal?.aborted) throw new ReconcileAbortedError(cluster.name);
-  if (options.isReadOnly) return report(probe, [], [], false);
+  if (options.isReadOnly) return reconcileReport(probe);
 
   const { masterDial, credentials } = probe;
   const actions = await actOnVerdict(
@@ -118,21 +119,5 @@ async function reconcileSentinel(
     deps,
     options,
   );
-  return report(probe, actions.events, actions.parametersWritten, actions.isConflict);
-}
-
-function report(
-  probe: ProbeResult,
-  events: readonly CloudEvent[],
-  parametersWritten: readonly string[],
-  isConflict: boolean,
-): ReconcileReport {
-  return {
-    cluster: probe.cluster,
-    verdict: probe.verdict,
-    events,
-    parametersWritten,
-    isConflict,
-    durationMs: probe.durationMs,
-  };
+  return reconcileReport(probe, actions);
 }
