@@ -72,6 +72,7 @@ async function setUp() {
     backend,
     deps,
     param,
+    cluster,
     reconcile: () => reconcileCluster(cluster, deps),
   };
 }
@@ -238,5 +239,36 @@ describe('reconcile an ElastiCache replication group', () => {
     ]);
     expect(elasticache.mock).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 1);
     expect(await param('/test/app/addr')).toBeUndefined();
+  });
+
+  it('reports without acting when read-only: no parameter, event or state written', async () => {
+    const { backend, cluster, deps, param } = await setUp();
+
+    const report = await reconcileCluster(cluster, deps, { isReadOnly: true });
+
+    expect(report.verdict).toMatchObject({ status: 'ok', isConfirmed: true });
+    expect(report.parametersWritten).toEqual([]);
+    expect(await param('/test/app/addr')).toBeUndefined();
+    expect(await backend.state.getClusterState('test')).toBeUndefined();
+  });
+
+  it('asks the API nothing and commits nothing when aborted before it starts', async () => {
+    const { backend, cluster, deps } = await setUp();
+    const controller = new AbortController();
+    controller.abort();
+
+    await expect(
+      reconcileCluster(cluster, deps, { signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(elasticache.mock).not.toHaveReceivedCommand(DescribeReplicationGroupsCommand);
+    expect(await backend.state.getClusterState('test')).toBeUndefined();
+  });
+
+  it('refuses clearly when the deployment has no ElastiCache client', async () => {
+    const { cluster, deps } = await setUp();
+
+    await expect(reconcileCluster(cluster, { ...deps, elasticache: undefined })).rejects.toThrow(
+      'test: no ElastiCache API client is configured in this deployment',
+    );
   });
 });
