@@ -133,10 +133,13 @@ export function groupReasons(policy: ElastiCachePolicy, group: ElastiCacheGroup)
   return reasons;
 }
 
-// Event messages that start or end a failover or a node recovery (AWS event wording; see
-// https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ElastiCacheSNS.html).
+// Event messages that start or end a failover or a node recovery. TestFailover's reference lists
+// them in order: "Test Failover API called for node group X", "Failover from primary node A to
+// replica node B completed" (older pages: "master node"), "Recovering cache nodes N", "Finished
+// recovery for cache nodes N" (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_TestFailover.html).
 const STARTS = /test failover api called|failover (?:started|initiated)|recovering cache nodes/i;
-const ENDS = /finished recovery|recovery (?:completed|finished)/i;
+const ENDS =
+  /finished recovery|recovery (?:completed|finished)|^\s*failover (?:from|to) .*complete/i;
 
 /**
  * A failover or recovery the events since the last probe started and did not finish. Events are

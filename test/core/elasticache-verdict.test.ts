@@ -389,6 +389,38 @@ describe('ElastiCache verdict', () => {
     expect(verdict.reasons).toEqual([]);
   });
 
+  it('takes the node recovery after a failover as in progress until it finishes, naming the node', () => {
+    const sequence = [
+      event('Test Failover API called for node group 0001', '2026-11-25T06:00:00.000Z'),
+      event(
+        'Failover from master node orders-001 to replica node orders-002 completed',
+        '2026-11-25T06:00:40.000Z',
+        'orders-002',
+      ),
+      event('Recovering cache nodes 0001', '2026-11-25T06:01:10.000Z', 'orders-001'),
+    ];
+
+    const recovering = decideElastiCacheVerdict(POLICY, observe({ events: sequence }));
+    const recovered = decideElastiCacheVerdict(
+      POLICY,
+      observe({
+        events: [
+          ...sequence,
+          event('Finished recovery for cache nodes 0001', '2026-11-25T06:04:00.000Z', 'orders-001'),
+        ],
+      }),
+    );
+
+    expect(recovering.reasons).toEqual([
+      expect.objectContaining({
+        code: 'FAILOVER_IN_PROGRESS',
+        severity: 'degraded',
+        target: 'orders-001',
+      }),
+    ]);
+    expect(recovered.reasons).toEqual([]);
+  });
+
   it('reports every shard primary in cluster mode and names the shard that has none', () => {
     const config = { host: 'carts.xyz.clustercfg.euw1.cache.amazonaws.com', port: 6379 };
     const node = (port: number) => ({ host: '10.0.0.9', port });
