@@ -24,9 +24,11 @@ export const FIRST_EVENTS_LOOKBACK_MS = 60 * 60_000;
 export const EVENTS_OVERLAP_MS = 60_000;
 /**
  * The read time is committed when it is this old, not at every probe: a probe that changes
- * nothing else then writes no state (the next read only starts a little earlier).
+ * nothing else writes state at most once a minute, and each read spans at most about two
+ * minutes of events (DescribeEvents of the Region's cache clusters is not free: see
+ * AwsElastiCacheApi.describeEvents).
  */
-export const EVENTS_COMMIT_AFTER_MS = 10 * 60_000;
+export const EVENTS_COMMIT_AFTER_MS = 60_000;
 
 export async function reconcileElastiCache(
   cluster: ElastiCacheCluster,
