@@ -1,17 +1,27 @@
-// Reads `CLUSTER SHARDS` (Redis 7+, Valkey) as the probe needs it: each shard's first slot and
-// its master node's endpoint. ElastiCache's API names no primary with cluster mode enabled, so
+// Reads `CLUSTER SHARDS` (Redis 7+, Valkey) as the probe needs it: each shard's slots, its
+// master node's endpoint and its online replicas. ElastiCache's API names no primary with cluster mode enabled, so
 // the cluster's own view is the source. Pure parsing of a reply; no I/O.
 import type { Endpoint } from '../core/endpoint';
+
+/** A node as the probe dials it: its endpoint, and the DNS name it announces, if any. */
+export interface ShardNode {
+  readonly endpoint: Endpoint;
+  readonly hostname?: string;
+}
 
 export interface ClusterShard {
   /** The lowest slot the shard serves; undefined when it serves none. */
   readonly firstSlot: number | undefined;
-  readonly master: { readonly endpoint: Endpoint; readonly hostname?: string } | undefined;
+  /** The highest slot the shard serves; undefined when it serves none. */
+  readonly lastSlot: number | undefined;
+  readonly master: ShardNode | undefined;
+  /** Its replicas that are online. */
+  readonly replicas: readonly ShardNode[];
 }
 
 /**
- * The shards of a `CLUSTER SHARDS` reply (RESP2: flat key/value arrays). A master whose health
- * is not `online` is no master to confirm. `isTls`: dial the `tls-port`.
+ * The shards of a `CLUSTER SHARDS` reply (RESP2: flat key/value arrays). A node whose health is
+ * not `online` is left out (no master to confirm). `isTls`: dial the `tls-port`.
  */
 export function clusterShards(reply: unknown, isTls: boolean): ClusterShard[] {
   if (!Array.isArray(reply)) return [];
@@ -19,18 +29,18 @@ export function clusterShards(reply: unknown, isTls: boolean): ClusterShard[] {
     const shard = pairs(raw);
     const slots = Array.isArray(shard.slots) ? shard.slots.map(Number) : [];
     const nodes = Array.isArray(shard.nodes) ? shard.nodes.map(pairs) : [];
-    const master = nodes.find((n) => n.role === 'master' && n.health === 'online');
+    const online = nodes.filter((n) => n.health === 'online');
+    const master = online.find((n) => n.role === 'master');
     return {
       firstSlot: slots.length > 0 ? Math.min(...slots) : undefined,
-      master: master ? masterOf(master, isTls) : undefined,
+      lastSlot: slots.length > 0 ? Math.max(...slots) : undefined,
+      master: master ? nodeOf(master, isTls) : undefined,
+      replicas: online.filter((n) => n.role === 'replica').flatMap((n) => nodeOf(n, isTls) ?? []),
     };
   });
 }
 
-function masterOf(
-  node: Record<string, unknown>,
-  isTls: boolean,
-): ClusterShard['master'] | undefined {
+function nodeOf(node: Record<string, unknown>, isTls: boolean): ShardNode | undefined {
   const port = Number((isTls ? node['tls-port'] : undefined) ?? node.port);
   const hostname = typeof node.hostname === 'string' && node.hostname ? node.hostname : undefined;
   const address = hostname ?? String(node.endpoint ?? node.ip ?? '');

@@ -57,15 +57,22 @@ describe('CLUSTER SHARDS', () => {
     ];
 
     expect(clusterShards(reply, true)).toEqual([
-      { firstSlot: 0, master: { endpoint: { host: '10.0.0.1', port: 7001 } } },
+      {
+        firstSlot: 0,
+        lastSlot: 5460,
+        master: { endpoint: { host: '10.0.0.1', port: 7001 } },
+        replicas: [{ endpoint: { host: '10.0.0.2', port: 7002 } }],
+      },
       {
         firstSlot: 5461,
+        lastSlot: 16383,
+        replicas: [],
         master: {
           endpoint: { host: 'carts-0002-001.carts.xyz.euw1.cache.amazonaws.com', port: 7003 },
           hostname: 'carts-0002-001.carts.xyz.euw1.cache.amazonaws.com',
         },
       },
-      { firstSlot: undefined, master: undefined },
+      { firstSlot: undefined, lastSlot: undefined, master: undefined, replicas: [] },
     ]);
     expect(clusterShards(reply, false)[1]?.master?.endpoint.port).toBe(6379);
   });

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { clusterShards } from '../../functions/control/elasticache-shards';
 import {
   assertRedisServerInstalled,
   freePorts,
@@ -124,24 +125,22 @@ export class LocalRedisCluster {
     }, 'the cluster to settle');
   }
 
-  /** The shards as the cluster reports them, lowest slot first. */
+  /** The shards as the cluster reports them (the probe's own parser), lowest slot first. */
   async shards(port = this.ports[0] as number): Promise<ClusterShardPorts[]> {
-    const reply = (await this.call(port, 'CLUSTER', 'SHARDS')) as unknown[];
-    return reply
-      .map((raw) => {
-        const shard = pairs(raw);
-        const nodes = (shard.nodes as unknown[]).map(pairs);
-        const tlsPort = (n: Record<string, unknown>) => Number(n['tls-port'] ?? n.port);
-        const online = nodes.filter((n) => n.health === 'online');
-        const slots = (shard.slots as unknown[]).map(Number);
-        return {
-          firstSlot: Math.min(...slots),
-          slots: `${Math.min(...slots)}-${Math.max(...slots)}`,
-          master: tlsPort(online.find((n) => n.role === 'master') ?? {}),
-          replicas: online.filter((n) => n.role === 'replica').map(tlsPort),
-        };
-      })
-      .filter((s) => Number.isFinite(s.firstSlot))
+    const reply = await this.call(port, 'CLUSTER', 'SHARDS');
+    return clusterShards(reply, true)
+      .flatMap(({ firstSlot, lastSlot, master, replicas }) =>
+        firstSlot === undefined || !master
+          ? []
+          : [
+              {
+                firstSlot,
+                slots: `${firstSlot}-${lastSlot}`,
+                master: master.endpoint.port,
+                replicas: replicas.map((r) => r.endpoint.port),
+              },
+            ],
+      )
       .sort((a, b) => a.firstSlot - b.firstSlot);
   }
 
@@ -195,11 +194,4 @@ export class LocalRedisCluster {
     }
     throw new Error(`timed out waiting for ${what}`);
   }
-}
-
-function pairs(value: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (!Array.isArray(value)) return out;
-  for (let i = 0; i + 1 < value.length; i += 2) out[String(value[i])] = value[i + 1];
-  return out;
 }
