@@ -170,9 +170,8 @@ async function probeDataPlane(
     topology = clusterShards(reply, cluster.tls.enabled);
   } catch (error) {
     if (!(error instanceof GatewayError)) throw error;
-    const failure: Failure = { ok: false, failure: error.failure, detail: error.message };
     return {
-      topologyFailure: { endpoint: configuration, failure },
+      topologyFailure: { endpoint: configuration, failure: failureOf(error, configuration) },
       shards: group.nodeGroups.map((g) => ({
         nodeGroupId: g.nodeGroupId,
         primary: null,
@@ -216,8 +215,17 @@ async function ping(
     return { ok: true };
   } catch (error) {
     if (!(error instanceof GatewayError)) throw error;
-    return { ok: false, failure: error.failure, detail: error.message };
+    return failureOf(error, endpoint);
   }
+}
+
+/** A failed `run` as an answer; the reason names the endpoint itself, so the detail does not. */
+function failureOf(error: GatewayError, endpoint: Endpoint): Failure {
+  const prefix = `${endpoint.host}:${endpoint.port}: `;
+  const detail = error.message.startsWith(prefix)
+    ? error.message.slice(prefix.length)
+    : error.message;
+  return { ok: false, failure: error.failure, detail };
 }
 
 /** The node's DNS name for certificate checks, unless the inventory names one. */

@@ -141,6 +141,11 @@ describe('ElastiCache data plane over TLS', () => {
       ['ENDPOINT_UNREACHABLE', 'critical'],
       ['ENDPOINT_UNREACHABLE', 'degraded'],
     ]);
-    expect(result.verdict.reasons[0]?.message).toMatch(/did not answer: connection refused/);
+    expect(result.verdict.reasons[0]?.message).toBe(
+      `primary endpoint of node group 0001 of orders (127.0.0.1:${primary}) did not answer: connection refused`,
+    );
+    expect(result.verdict.reasons[1]?.message).toBe(
+      `reader endpoint 127.0.0.1:${reader} did not answer: connection refused`,
+    );
   });
 });
