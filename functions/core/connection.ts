@@ -1,10 +1,10 @@
 // How to reach a cluster's sentinels and data nodes: user, password, TLS, timeouts and command
 // renames, from the inventory. Pure: the gateway does the connecting (and reads the CA file).
-import type { SentinelCluster } from './inventory';
+import type { Cluster, SentinelCluster } from './inventory';
 import type { ConnectionOptions } from './ports';
 
 /** The cluster's TLS settings as the gateway takes them; undefined without TLS. */
-export function tlsOptions(cluster: SentinelCluster): ConnectionOptions['tls'] {
+export function tlsOptions(cluster: Pick<Cluster, 'tls'>): ConnectionOptions['tls'] {
   const tls = cluster.tls;
   if (!tls?.enabled) return undefined;
   return {

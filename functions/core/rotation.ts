@@ -69,6 +69,19 @@ export interface RotationRecord {
   readonly sharedPasswordUsers?: Readonly<Record<string, readonly string[]>>;
   /** Nodes rotated in memory only (no config file; `rotation.allowUnpersisted`). */
   readonly unpersistedNodes?: readonly string[];
+  /**
+   * ElastiCache: the last change asked of the API (ModifyReplicationGroup, ModifyUser), saved
+   * BEFORE the call, so a step resumed after a crash knows the call may have been applied and
+   * looks before it asks again. Absent for Sentinel clusters and older records.
+   */
+  readonly requestedChange?: RequestedChange;
+}
+
+/** A change of an ElastiCache rotation asked of the API (see `RotationRecord.requestedChange`). */
+export interface RequestedChange {
+  /** `add-new`: ROTATE / both passwords; `remove-old`: SET / the new one alone; `restore-old`: the rollback. */
+  readonly change: 'add-new' | 'remove-old' | 'restore-old';
+  readonly at: string;
 }
 
 export function isTerminal(phase: RotationPhase): boolean {
