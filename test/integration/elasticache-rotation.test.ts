@@ -357,4 +357,64 @@ describe('ElastiCache RBAC user password rotation', () => {
       `rediss://:${newPassword}@127.0.0.1:${redis.port}`,
     );
   });
+
+  it('resumes after a crash right after ModifyUser without sending both passwords twice, and rolls back with the old one alone', async () => {
+    const { redis, fake, backend, cluster, runner } = await bench(
+      clusterEntry({ userId: APP_USER }),
+      { modifyingUserDescribes: 3 },
+    );
+
+    const crash = await runner(
+      {},
+      {
+        faults: (point) => {
+          if (point === 'rotation:waiting-at-pending-stored') throw new Error('simulated crash');
+        },
+      },
+    )
+      .run()
+      .then(
+        () => 'no crash',
+        (error: Error) => error.message,
+      );
+    const newPassword = (await value(backend, pendingParameterName(TOKEN_PARAMETER))) ?? '';
+    // An operator aborts before publishing: the resumed runner waits for the user, then undoes.
+    const outcome = await runner(
+      {},
+      { holders: { next: () => 'operator', isGone: () => true } },
+    ).abort();
+
+    expect(crash).toBe('simulated crash');
+    expect(outcome).toMatchObject({ wasInFlight: true, record: { phase: 'rolled-back' } });
+    expect(fake.modifyUserInputs()).toEqual([
+      { UserId: APP_USER, Passwords: [OLD_TOKEN, newPassword] },
+      { UserId: APP_USER, Passwords: [OLD_TOKEN] },
+    ]);
+    expect(await redis.accepts(APP_USER, OLD_TOKEN)).toBe(true);
+    expect(await redis.accepts(APP_USER, newPassword)).toBe(false);
+    expect(await value(backend, TOKEN_PARAMETER)).toBe(OLD_TOKEN);
+    expect(await backend.state.getLock(cluster.name)).toBeUndefined();
+  });
+});
+
+describe('`redis-ha rotate --dry-run` on an ElastiCache group', () => {
+  it('prints the API calls it would make, every secret hidden, and changes nothing', async () => {
+    const { fake } = await bench(clusterEntry());
+    const dir = harness.tempDir();
+    const store = `${dir}/store`;
+    const inventory = writeInventory(dir, { clusters: [clusterEntry()] });
+    await cli(['params', 'put', TOKEN_PARAMETER, '--secure', '--store', store], {
+      input: `${OLD_TOKEN}\n`,
+    });
+
+    const result = await cli(['rotate', 'orders', '--dry-run', '-i', inventory, '--store', store]);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /ModifyReplicationGroup orders AuthToken \*\*\* AuthTokenUpdateStrategy ROTATE/,
+    );
+    expect(result.stdout).toMatch(/AuthTokenUpdateStrategy SET; wait for group orders available/);
+    expect(fake.modifyGroupInputs()).toEqual([]);
+    expectNoSecret([result.stdout, result.stderr], { token: OLD_TOKEN });
+  });
 });
