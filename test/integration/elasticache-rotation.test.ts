@@ -2,6 +2,7 @@
 // ModifyReplicationGroup / ModifyUser inputs (aws-sdk-client-mock), waits for the group or user
 // to apply them, and every token or password proven by a real AUTH over TLS against a local
 // redis-server to which the mock applies each call. Crash and resume, refusal, rollback.
+import { setTimeout } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalBackend } from '../../functions/adapters/local/local-backend';
 import { InventorySchema, type ElastiCacheCluster } from '../../functions/core/inventory';
@@ -110,9 +111,9 @@ async function bench(
       const deps = {
         ...localRotationDeps(base),
         ...(overrides.holders ? { holders: overrides.holders } : {}),
-        sleep: async (ms: number) => {
+        sleep: async (ms: number, signal?: AbortSignal) => {
           sleeps.push(ms);
-          await new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20)));
+          await setTimeout(Math.min(ms, 20), undefined, signal ? { signal } : {});
         },
       };
       return new RotationRunner(cluster, deps, {
@@ -238,6 +239,38 @@ describe('ElastiCache AUTH token rotation', () => {
     expect(journal.filter((j) => j.step === 'nodes-added').map((j) => j.outcome)).toEqual([
       'started',
       'done',
+    ]);
+    expect(await redis.accepts(undefined, newToken)).toBe(true);
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(false);
+  });
+
+  it('stops waiting for the group when the signal aborts, and a later run finishes with the one ROTATE', async () => {
+    const { redis, fake, backend, cluster, runner } = await bench(clusterEntry());
+    const controller = new AbortController();
+
+    // Ctrl-C as soon as the runner says it waits for the group.
+    const stopped = await runner({ signal: controller.signal, onNotice: () => controller.abort() })
+      .run()
+      .then(
+        () => 'not stopped',
+        (error: Error) => error.name,
+      );
+    const waiting = await backend.state.getRotation(cluster.name);
+    const finished = await runner(
+      {},
+      { holders: { next: () => 'next', isGone: () => true } },
+    ).run();
+    const newToken = (await value(backend, TOKEN_PARAMETER)) ?? '';
+
+    expect(stopped).toBe('AbortError');
+    expect(waiting).toMatchObject({
+      phase: 'pending-stored',
+      requestedChange: { change: 'add-new' },
+    });
+    expect(finished.phase).toBe('completed');
+    expect(fake.modifyGroupInputs().map((i) => i.AuthTokenUpdateStrategy)).toEqual([
+      'ROTATE',
+      'SET',
     ]);
     expect(await redis.accepts(undefined, newToken)).toBe(true);
     expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(false);
