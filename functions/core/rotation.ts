@@ -1,6 +1,8 @@
-// The password rotation state machine for self-hosted Sentinel clusters: phases, what each
-// step does, how a failure resolves (roll back before publishing, forward after), and password
-// generation. Pure: functions/control/rotation-phase.ts does the I/O, one phase per call.
+// The password rotation state machine: phases, what each step does, how a failure resolves
+// (roll back before publishing, forward after), and password generation. ElastiCache groups run
+// the same phases (nodes-added: ROTATE or both RBAC passwords applied; sentinels-updated: nothing
+// to do; old-removed: SET or the new password alone applied). Pure:
+// functions/control/rotation-phase.ts does the I/O, one phase per call.
 import { RedisHaError } from './errors';
 import { EventType } from './events';
 import type { SentinelCluster } from './inventory';
