@@ -88,6 +88,7 @@ async function rotate(
   rotationId: string,
   elastiCache: FakeElastiCache,
   faults?: (point: string) => void,
+  around?: Parameters<typeof runExecution>[3]['around'],
 ) {
   const logs: string[] = [];
   const elasticache = elastiCache.factory();
@@ -102,7 +103,7 @@ async function rotate(
     definition,
     { cluster: 'orders', rotationId, actor: 'test', isForced: false, gracePeriodMs: 1000 },
     fn.invoke,
-    { waitGraceMs: 1200, retryMs: 20 },
+    { waitGraceMs: 1200, retryMs: 20, ...(around ? { around } : {}) },
   );
   const record = await quietDeps().state.getRotation('orders', rotationId);
   return { run, logs, record };
@@ -180,6 +181,45 @@ describe('the synthesized rotation state machine on an ElastiCache group', () =>
       'new token': newToken,
       'old token': OLD_TOKEN,
     });
+  });
+
+  it('rolls back before Publish with SET of the old token, waiting for the group by retries', async () => {
+    const { redis, fake } = await group({ modifyingDescribes: 2 });
+    const published = aws.sns.published.length;
+
+    // Verify's Lambda keeps dying until its retries run out: the Catch sends it to RollBack.
+    const { run, record } = await rotate(
+      'sfn-ec-rollback',
+      fake,
+      undefined,
+      async (state, call) => {
+        if (state === 'Verify')
+          throw Object.assign(new Error('Runtime exited'), { name: 'Runtime.ExitError' });
+        return call();
+      },
+    );
+    const [rotateInput, restoreInput] = fake.modifyGroupInputs();
+
+    expect(run.failure).toBe('RolledBack');
+    expect(record).toMatchObject({
+      phase: 'rolled-back',
+      requestedChange: { change: 'restore-old' },
+    });
+    expect(fake.modifyGroupInputs().map((i) => i.AuthTokenUpdateStrategy)).toEqual([
+      'ROTATE',
+      'SET',
+    ]);
+    expect(restoreInput?.AuthToken === OLD_TOKEN).toBe(true);
+    expect(retried(run).filter((s) => s === 'RollBack').length).toBe(3);
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(true);
+    expect(await redis.accepts(undefined, rotateInput?.AuthToken ?? '')).toBe(false);
+    expect(currentToken()).toBe(OLD_TOKEN);
+    expect(
+      aws.sns.published
+        .slice(published)
+        .map((m) => m.attributes.type?.stringValue)
+        .filter((t) => t?.startsWith('redis-ha.rotation.')),
+    ).toEqual(['redis-ha.rotation.started', 'redis-ha.rotation.rolled-back']);
   });
 
   it('ends NotStarted on a group without AUTH: no ModifyReplicationGroup, no record, the token kept', async () => {
