@@ -180,10 +180,19 @@ export class ElastiCacheRotation implements RotationMechanics {
    */
   private async change(record: RotationRecord, how: Change): Promise<StepOutcome> {
     const busy = await this.busy();
-    const action = changeAction({ busy, isApplied: busy ? false : await how.isApplied() });
-    if (action === 'wait' && busy) return { record, waitingFor: busy };
+    const requested = record.requestedChange;
+    const isAgain = requested?.change === how.change;
+    const requestedMsAgo = isAgain
+      ? this.deps.clock.now().getTime() - Date.parse(requested.at)
+      : null;
+    const action = changeAction({
+      busy,
+      isApplied: busy ? false : await how.isApplied(),
+      requestedMsAgo,
+    });
+    if (action === 'wait')
+      return { record, waitingFor: busy ?? `${how.what}, requested at ${requested?.at}, to show` };
     if (action === 'done') return { record };
-    const isAgain = record.requestedChange?.change === how.change;
     const saved = await this.trail.save(
       { ...record, requestedChange: { change: how.change, at: this.trail.now() } },
       record.phase,
@@ -197,10 +206,11 @@ export class ElastiCacheRotation implements RotationMechanics {
     try {
       await how.request();
     } catch (error) {
-      // InvalidUserState: the user is still applying an earlier change; ask again once it is not.
+      // InvalidUserState: the user is still applying an earlier change, and this one was not
+      // taken: forget it (so nothing waits for it to show) and ask again once the user is active.
       if (error instanceof ElastiCacheUserBusyError)
         return {
-          record: saved,
+          record: await this.trail.save(record, saved.phase),
           waitingFor: `ElastiCache user ${error.userId} to be active (InvalidUserState)`,
         };
       throw error;

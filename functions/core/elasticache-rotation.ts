@@ -46,22 +46,32 @@ export function userBusy(user: ElastiCacheUser): string | null {
 /** What a step that changes ElastiCache does now. */
 export type ChangeAction = 'wait' | 'done' | 'request';
 
+/**
+ * How long after its request a change that shows neither in the group's status nor on the data
+ * plane is still given to show (the API's reads may lag its writes) before it is asked again.
+ */
+export const CHANGE_SETTLE_MS = 60_000;
+
 export interface ChangeProgress {
   /** What the group or user is still applying (see `groupBusy`), or null. */
   readonly busy: string | null;
   /** Whether a real AUTH shows the change in effect; only asked when nothing is busy. */
   readonly isApplied: boolean;
+  /** Milliseconds since this very change was recorded as requested; null when it was not. */
+  readonly requestedMsAgo: number | null;
 }
 
 /**
  * A busy group or user is waited out; a change in effect is done, whoever asked for it (a run
- * that crashed after its call); otherwise it is asked for (again: an earlier request that left no
- * effect never reached ElastiCache). The data plane, not the record, decides: an applied ROTATE
- * is therefore never sent twice.
+ * that crashed after its call); a change requested less than CHANGE_SETTLE_MS ago is given time
+ * to show; otherwise it is asked for (again: a request that left no effect by then never reached
+ * ElastiCache). The data plane, not the record, decides: an applied ROTATE is never sent twice.
  */
 export function changeAction(progress: ChangeProgress): ChangeAction {
   if (progress.busy) return 'wait';
-  return progress.isApplied ? 'done' : 'request';
+  if (progress.isApplied) return 'done';
+  const ago = progress.requestedMsAgo;
+  return ago !== null && ago >= 0 && ago < CHANGE_SETTLE_MS ? 'wait' : 'request';
 }
 
 /** A refusal to start: what is wrong, and whether `--force` may override it. */

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ElastiCacheGroup, ElastiCacheUser } from '../../functions/core/elasticache';
 import {
+  CHANGE_SETTLE_MS,
   changeAction,
   clientEndpoint,
   elastiCacheRotationPlan,
@@ -60,14 +61,18 @@ function cluster(extra: Record<string, unknown> = {}): ElastiCacheCluster {
 
 describe('changeAction', () => {
   it.each([
-    { busy: 'group to be available', isApplied: false, action: 'wait' },
-    { busy: 'group to be available', isApplied: true, action: 'wait' },
-    { busy: null, isApplied: true, action: 'done' },
-    { busy: null, isApplied: false, action: 'request' },
+    { busy: 'group to be available', isApplied: false, requestedMsAgo: null, action: 'wait' },
+    { busy: 'group to be available', isApplied: true, requestedMsAgo: 5_000, action: 'wait' },
+    { busy: null, isApplied: true, requestedMsAgo: 5_000, action: 'done' },
+    { busy: null, isApplied: true, requestedMsAgo: null, action: 'done' },
+    { busy: null, isApplied: false, requestedMsAgo: null, action: 'request' },
+    // Requested moments ago and not showing yet: the API's reads may lag, do not ask twice.
+    { busy: null, isApplied: false, requestedMsAgo: 5_000, action: 'wait' },
+    { busy: null, isApplied: false, requestedMsAgo: CHANGE_SETTLE_MS, action: 'request' },
   ] as const)(
-    'with busy=$busy and applied=$isApplied it does $action',
-    ({ busy, isApplied, action }) => {
-      expect(changeAction({ busy, isApplied })).toBe(action);
+    'with busy=$busy, applied=$isApplied, requested $requestedMsAgo ms ago it does $action',
+    ({ busy, isApplied, requestedMsAgo, action }) => {
+      expect(changeAction({ busy, isApplied, requestedMsAgo })).toBe(action);
     },
   );
 });
