@@ -370,16 +370,28 @@ describe('ElastiCache RBAC user password rotation', () => {
     );
     fake.busyModifyUsers = 1;
 
-    const record = await runner().run();
+    const record = await runner(
+      {},
+      {
+        hooks: {
+          // Still modifying when the old password is to go: InvalidUserState there too.
+          onEventPublished: (event) => {
+            if (event.type === 'redis-ha.rotation.succeeded') fake.busyModifyUsers = 1;
+          },
+        },
+      },
+    ).run();
     const newPassword = (await value(backend, TOKEN_PARAMETER)) ?? '';
 
     expect(record.phase).toBe('completed');
-    // The first ModifyUser met InvalidUserState and was sent again once the user was active.
+    // Each ModifyUser met InvalidUserState first and was sent again once the user was active.
     expect(fake.modifyUserInputs()).toEqual([
       { UserId: APP_USER, Passwords: [OLD_TOKEN, newPassword] },
       { UserId: APP_USER, Passwords: [OLD_TOKEN, newPassword] },
       { UserId: APP_USER, Passwords: [newPassword] },
+      { UserId: APP_USER, Passwords: [newPassword] },
     ]);
+    expect(fake.busyModifyUsers).toBe(0);
     expect(fake.modifyGroupInputs()).toEqual([]);
     expect(sleeps.length).toBeGreaterThan(0);
     expect(await redis.accepts(APP_USER, newPassword)).toBe(true);
