@@ -276,6 +276,64 @@ describe('ElastiCache AUTH token rotation', () => {
     expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(false);
   });
 
+  it('rolls forward after publishing: a SET the API refused is sent again by the next run, never rolled back', async () => {
+    const { redis, fake, backend, cluster, runner } = await bench(clusterEntry());
+
+    const failed = await runner(
+      {},
+      {
+        hooks: {
+          onEventPublished: (event) => {
+            if (event.type === 'redis-ha.rotation.succeeded') fake.failModifyGroups = 1;
+          },
+        },
+      },
+    )
+      .run()
+      .then(
+        () => 'no failure',
+        (error: Error) => error.message,
+      );
+    const stopped = await backend.state.getRotation(cluster.name);
+    const newToken = (await value(backend, TOKEN_PARAMETER)) ?? '';
+    const bothValid = [
+      await redis.accepts(undefined, OLD_TOKEN),
+      await redis.accepts(undefined, newToken),
+    ];
+    // A minute later (a SET asked for moments ago is first given time to show).
+    const finished = await runner(
+      {},
+      {
+        clock: { now: () => new Date(Date.now() + 61_000) },
+        holders: { next: () => 'next', isGone: () => true },
+      },
+    ).run();
+    const events = backend.events.list({ limit: 100 }).map((e) => e.event);
+
+    expect(failed).toMatch(
+      /rotation of orders failed at published: .*InvalidReplicationGroupState.*; run it again to resume/,
+    );
+    expect(stopped).toMatchObject({
+      phase: 'published',
+      requestedChange: { change: 'remove-old' },
+    });
+    expect(bothValid).toEqual([true, true]);
+    expect(finished.phase).toBe('completed');
+    expect(fake.modifyGroupInputs().map((i) => i.AuthTokenUpdateStrategy)).toEqual([
+      'ROTATE',
+      'SET',
+      'SET',
+    ]);
+    expect(fake.modifyGroupInputs().every((i) => i.AuthToken === newToken)).toBe(true);
+    expect(await redis.accepts(undefined, newToken)).toBe(true);
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(false);
+    expect(events.find((e) => e.type === 'redis-ha.rotation.failed')?.data).toMatchObject({
+      phase: 'published',
+      willResume: true,
+    });
+    expect(events.map((e) => e.type)).not.toContain('redis-ha.rotation.rolled-back');
+  });
+
   it('refuses a group without AUTH, saying why, and changes nothing', async () => {
     const { fake, backend, cluster, runner } = await bench(clusterEntry(), {
       isAuthTokenEnabled: false,

@@ -10,6 +10,7 @@ import {
   DescribeReplicationGroupsCommand,
   DescribeUsersCommand,
   ElastiCacheClient,
+  InvalidReplicationGroupStateFault,
   InvalidUserStateFault,
   ModifyReplicationGroupCommand,
   ModifyUserCommand,
@@ -147,6 +148,8 @@ export class FakeElastiCache {
   readonly mock = mockClient(ElastiCacheClient);
   /** ModifyUser calls still to refuse with InvalidUserState. */
   busyModifyUsers = 0;
+  /** ModifyReplicationGroup calls still to refuse with InvalidReplicationGroupState. */
+  failModifyGroups = 0;
   private describesModifying = 0;
   private userDescribesModifying = 0;
   private passwordCount = 1;
@@ -164,6 +167,13 @@ export class FakeElastiCache {
     mock
       .on(ModifyReplicationGroupCommand)
       .callsFake(async (input: ModifyReplicationGroupCommandInput) => {
+        if (this.failModifyGroups > 0) {
+          this.failModifyGroups -= 1;
+          throw new InvalidReplicationGroupStateFault({
+            message: `Replication group ${GROUP_ID} is not in available state.`,
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
         const token = input.AuthToken ?? '';
         await this.redis.admin(
           input.AuthTokenUpdateStrategy === 'ROTATE'
