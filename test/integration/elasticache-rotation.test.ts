@@ -500,6 +500,48 @@ describe('ElastiCache RBAC user password rotation', () => {
   });
 });
 
+describe('`redis-ha rotate` on an ElastiCache group', () => {
+  it('rotates the token end to end, telling the operator what it waits for, without printing a secret', async () => {
+    const { redis, fake } = await bench(clusterEntry(), { modifyingDescribes: 0 });
+    const dir = harness.tempDir();
+    const store = `${dir}/store`;
+    const inventory = writeInventory(dir, { clusters: [clusterEntry()] });
+    await cli(['params', 'put', TOKEN_PARAMETER, '--secure', '--store', store], {
+      input: `${OLD_TOKEN}\n`,
+    });
+
+    const result = await cli([
+      'rotate',
+      'orders',
+      '--grace',
+      '1s',
+      '-i',
+      inventory,
+      '--store',
+      store,
+    ]);
+    const [rotate, set] = fake.modifyGroupInputs();
+    const newToken = rotate?.AuthToken ?? '';
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/rotation [0-9a-f-]+: completed/);
+    expect(result.stderr).toContain(
+      'waiting for ModifyReplicationGroup orders AuthTokenUpdateStrategy ROTATE to be applied',
+    );
+    expect([rotate?.AuthTokenUpdateStrategy, set?.AuthTokenUpdateStrategy]).toEqual([
+      'ROTATE',
+      'SET',
+    ]);
+    expect(set?.AuthToken === newToken).toBe(true);
+    expect(await redis.accepts(undefined, newToken)).toBe(true);
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(false);
+    expectNoSecret([result.stdout, result.stderr], {
+      'new token': newToken,
+      'old token': OLD_TOKEN,
+    });
+  });
+});
+
 describe('`redis-ha rotate --dry-run` on an ElastiCache group', () => {
   it('prints the API calls it would make, every secret hidden, and changes nothing', async () => {
     const { fake } = await bench(clusterEntry());
