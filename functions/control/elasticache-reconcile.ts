@@ -9,7 +9,7 @@ import type { ElastiCacheCluster } from '../core/inventory';
 import {
   elastiCacheParametersDigest,
   elastiCacheTemplateValues,
-  type GroupEndpoints,
+  groupEndpointsOf,
 } from '../core/template-values';
 import { actOnVerdict, ReconcileAbortedError, reconcileReport } from './act-on-verdict';
 import { probeElastiCache, type ElastiCacheProbeResult } from './elasticache-probe';
@@ -53,7 +53,7 @@ export async function reconcileElastiCache(
   if (signal?.aborted) throw new ReconcileAbortedError(cluster.name);
   if (options.isReadOnly) return reconcileReport(probe);
 
-  const endpoints = groupEndpoints(probe);
+  const endpoints = groupEndpointsOf(probe.observation.group);
   const { credentials, verdict } = probe;
   const actions = await actOnVerdict(
     {
@@ -103,17 +103,4 @@ function isEventsReadDue(
   if (probe.observation.eventsFailure || !probe.observation.group) return false;
   const readUntil = previous?.eventsReadUntil ? Date.parse(previous.eventsReadUntil) : Number.NaN;
   return Number.isNaN(readUntil) || now.getTime() - readUntil >= EVENTS_COMMIT_AFTER_MS;
-}
-
-/** The primary (or configuration) and reader endpoints clients are given. */
-function groupEndpoints(probe: ElastiCacheProbeResult): GroupEndpoints | null {
-  const group = probe.observation.group;
-  if (!group) return null;
-  if (group.isClusterModeEnabled)
-    return group.configurationEndpoint
-      ? { primary: group.configurationEndpoint, reader: null }
-      : null;
-  const nodeGroup = group.nodeGroups[0];
-  if (!nodeGroup?.primaryEndpoint) return null;
-  return { primary: nodeGroup.primaryEndpoint, reader: nodeGroup.readerEndpoint ?? null };
 }

@@ -5,7 +5,7 @@ import type { Cluster, ElastiCacheCluster, SentinelCluster } from './inventory';
 import type { ConnectionOptions } from './ports';
 
 /** The cluster's TLS settings as the gateway takes them; undefined without TLS. */
-export function tlsOptions(cluster: Cluster): ConnectionOptions['tls'] {
+export function tlsOptions(cluster: Pick<Cluster, 'tls'>): ConnectionOptions['tls'] {
   const tls = cluster.tls;
   if (!tls?.enabled) return undefined;
   return {
@@ -37,7 +37,7 @@ export function sentinelConnection(
 }
 
 /** The RBAC user name clients AUTH with; none with an AUTH token (the default user). */
-function elastiCacheUsername(cluster: ElastiCacheCluster): string | undefined {
+export function elastiCacheUsername(cluster: ElastiCacheCluster): string | undefined {
   return cluster.userId ? (cluster.username ?? cluster.userId) : undefined;
 }
 

@@ -2,6 +2,7 @@
 // ElastiCache group's endpoints), and a digest of it that stands in for the rendered values in
 // the state store. Pure; the digest never covers the password itself, only its version.
 import { createHash } from 'node:crypto';
+import type { ElastiCacheGroup } from './elasticache';
 import { formatEndpoint, type Endpoint } from './endpoint';
 import type { ElastiCacheCluster, SentinelCluster } from './inventory';
 import type { TemplateValues } from './template';
@@ -51,6 +52,20 @@ export interface GroupEndpoints {
   readonly primary: Endpoint;
   /** The reader endpoint (cluster mode disabled), when the group has one. */
   readonly reader: Endpoint | null;
+}
+
+/** The primary (or configuration) and reader endpoints clients of `group` are given. */
+export function groupEndpointsOf(
+  group: ElastiCacheGroup | null | undefined,
+): GroupEndpoints | null {
+  if (!group) return null;
+  if (group.isClusterModeEnabled)
+    return group.configurationEndpoint
+      ? { primary: group.configurationEndpoint, reader: null }
+      : null;
+  const nodeGroup = group.nodeGroups[0];
+  if (!nodeGroup?.primaryEndpoint) return null;
+  return { primary: nodeGroup.primaryEndpoint, reader: nodeGroup.readerEndpoint ?? null };
 }
 
 /** The placeholder values of an ElastiCache group: its endpoints, token or password, TLS. */
