@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { planTransition } from '../core/cluster-state';
 import { RedisHaError, StateConflictError } from '../core/errors';
 import type { CloudEvent } from '../core/events';
-import { isElastiCache, type Cluster, type SentinelCluster } from '../core/inventory';
+import { isElastiCache } from '../core/cluster-kind';
+import type { Cluster, SentinelCluster } from '../core/inventory';
 import type { ElastiCacheApiFactory } from '../core/elasticache';
 import { reconcileElastiCache } from './elasticache-reconcile';
 import type {

@@ -2,7 +2,8 @@
 // (or whose runner crashed), and start those the inventory's `rotation.everyDays` says are due
 // (the rule: core/rotation-policy.ts). A rotation therefore survives a restart of the process
 // that started it.
-import { isSentinel, type Inventory } from '../core/inventory';
+import { isSentinel } from '../core/cluster-kind';
+import type { Inventory } from '../core/inventory';
 import { scheduledRotation } from '../core/rotation-policy';
 import {
   RotationLockedError,

@@ -4,7 +4,8 @@
 // whose first attempt committed returns the record as it is, so retries are harmless. Errors
 // that a retry cannot fix carry a stable `name` for the state machine's Retry/Catch.
 import { RedisHaError, StateConflictError } from '../core/errors';
-import { isSentinel, type Cluster, type SentinelCluster } from '../core/inventory';
+import { isSentinel } from '../core/cluster-kind';
+import type { Cluster, SentinelCluster } from '../core/inventory';
 import { isPublished, isTerminal, type RotationRecord } from '../core/rotation';
 import { hasMovedPast } from '../core/rotation-policy';
 import {
