@@ -24,20 +24,20 @@ import {
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { isElastiCache } from '../functions/core/inventory';
 import { ControlPlaneAlarms } from './control-plane-alarms';
 import { ControlPlaneApi } from './control-plane-api';
 import { controlPlaneFunction } from './control-plane-functions';
-import { isElastiCache } from '../functions/core/inventory';
 import { grantControlPlaneAccess } from './control-plane-access';
 import type { ControlPlaneInventory } from './control-plane-inventory';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './control-plane-metrics';
 import { acknowledgeFindings } from './control-plane-nag';
 import { importNetwork, type NetworkIds } from './control-plane-network';
+import { ControlPlaneTables } from './control-plane-tables';
 import {
   ElastiCacheNotifications,
   type ElastiCacheNotificationOptions,
 } from './elasticache-notifications';
-import { ControlPlaneTables } from './control-plane-tables';
 import { FunctionEnv, inventoryDelivery } from './function-environment';
 import type { ProbeTickInput } from './probe-contract';
 import type { RotationScheduleInput } from './rotation-contract';
