@@ -119,6 +119,19 @@ describe('ElastiCache notification topics', () => {
     expect(Object.keys(template.findOutputs('ElastiCacheTopicCheckoutUs'))).toHaveLength(1);
   });
 
+  it('keeps output ids apart when two cluster names differ only in punctuation', () => {
+    const twins = ['a-b', 'a.b']
+      .map(
+        (name) =>
+          `{ name: ${name}, kind: elasticache, replicationGroupId: g${name.replace('.', 'x')}, region: eu-west-1, passwordParameter: /r/${name} }`,
+      )
+      .join(', ');
+    const { template: outputs } = controlPlaneStack({ inventoryText: `clusters: [${twins}]` });
+    expect(
+      Object.keys(outputs.findOutputs('*')).filter((id) => id.startsWith('ElastiCacheTopic')),
+    ).toEqual(['ElastiCacheTopicAB', 'ElastiCacheTopicAB2']);
+  });
+
   it('passes cdk-nag AwsSolutions with these topics, grants and subscriptions', () => {
     const { app } = controlPlaneStack({ inventoryText: INVENTORY });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
