@@ -59,6 +59,12 @@ export class ElastiCacheNotifications extends Construct {
     const given = props.topicArns ?? {};
     checkTopicArns(given, props.clusters);
     const stackRegion = Stack.of(this).region;
+    const regions = [...new Set(props.clusters.map((c) => c.region))].sort();
+    if (Token.isUnresolved(stackRegion) && regions.length > 1 && props.createTopics !== false)
+      Annotations.of(this).addWarningV2(
+        'redis-ha:elastiCacheTopicRegions',
+        `the elasticache clusters span ${regions.join(', ')} and this stack names no Region: a topic is created for each, but ElastiCache can use only those in the Region the stack is deployed to (set the stack's env, or give the others with elastiCacheNotifications.topicArns)`,
+      );
     const topics: ElastiCacheNotificationTopic[] = [];
     for (const cluster of props.clusters) {
       const arn = given[cluster.name];

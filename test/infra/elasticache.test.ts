@@ -155,6 +155,15 @@ describe('ElastiCache notification topics', () => {
     expect(Object.keys(given.findOutputs('ElastiCacheTopicCheckoutUs'))).toEqual([]);
   });
 
+  it('warns that an environment-agnostic stack cannot serve groups of several Regions', () => {
+    const { stack, template: agnostic } = controlPlaneStack({ inventoryText: INVENTORY });
+    agnostic.resourceCountIs('AWS::SNS::Subscription', 2);
+    Annotations.fromStack(stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp('clusters span eu-west-1, us-east-1 and this stack names no Region'),
+    );
+  });
+
   it('creates no topic when told not to, and none for a group outside the stack Region', () => {
     const { template: none } = controlPlaneStack({
       inventoryText: INVENTORY,
