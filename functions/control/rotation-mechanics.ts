@@ -3,7 +3,7 @@
 // the lock, the record, the journal and the failure policy around them are the same for every
 // kind (rotation-phase.ts). Each step is idempotent: a resumed phase runs it again.
 import type { Cluster } from '../core/inventory';
-import { isSentinel } from '../core/inventory';
+import { isSentinel } from '../core/cluster-kind';
 import type { RotationRecord } from '../core/rotation';
 import { ElastiCacheRotation } from './elasticache-rotation';
 import type { ControlDeps } from './reconcile';

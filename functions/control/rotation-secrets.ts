@@ -2,7 +2,8 @@
 // `<parameter>/pending` and the old one as `<parameter>/previous`, written before Redis is
 // touched and deleted when the rotation ends. Never logs, journals or returns them elsewhere.
 import { RedisHaError } from '../core/errors';
-import { isSentinel, type Cluster } from '../core/inventory';
+import { isSentinel } from '../core/cluster-kind';
+import type { Cluster } from '../core/inventory';
 import type { ParameterStore } from '../core/ports';
 import { generatePassword, pendingParameterName, previousParameterName } from '../core/rotation';
 import type { PasswordPair, RotationSecrets } from './rotation-steps';

@@ -7,7 +7,8 @@ import { parseEndpoint, type Endpoint } from '../core/endpoint';
 import { StateConflictError } from '../core/errors';
 import { EventType } from '../core/events';
 import { gracePeriodMs } from '../core/cluster-addresses';
-import { isSentinel, type Cluster, type SentinelCluster } from '../core/inventory';
+import { isSentinel } from '../core/cluster-kind';
+import type { Cluster, SentinelCluster } from '../core/inventory';
 import { isTerminal, rotationPlan, type RotationRecord } from '../core/rotation';
 import {
   describeSharedUsers,
