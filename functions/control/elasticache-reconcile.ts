@@ -3,9 +3,9 @@
 // committed conditionally. A new primary in any shard publishes redis-ha.master.changed for
 // that shard and re-renders the parameters.
 import type { ClusterState } from '../core/cluster-state';
-import { formatEndpoint } from '../core/endpoint';
 import { RedisHaError } from '../core/errors';
 import type { ElastiCacheCluster } from '../core/inventory';
+import { primaryDigestKey } from '../core/shard-primaries';
 import {
   elastiCacheParametersDigest,
   elastiCacheTemplateValues,
@@ -68,10 +68,7 @@ export async function reconcileElastiCache(
                 cluster,
                 endpoints,
                 credentials.passwordVersion,
-                (verdict.shards ?? []).map(
-                  (s) =>
-                    `${s.nodeGroupId}=${s.cacheClusterId ?? (s.endpoint ? formatEndpoint(s.endpoint) : '')}`,
-                ),
+                (verdict.shards ?? []).map(primaryDigestKey),
               ),
               values: () => elastiCacheTemplateValues(cluster, endpoints, credentials.password),
             }

@@ -99,7 +99,11 @@ describe('reconcile an ElastiCache replication group', () => {
     expect(await param('/test/app/url')).toBe(`rediss://:${PASSWORD}@127.0.0.1:${master.port}`);
     const state = await backend.state.getClusterState('test');
     expect(state?.shards).toEqual({
-      '0001': { cacheClusterId: 'orders-001', endpoint: `127.0.0.1:${master.port}` },
+      '0001': {
+        cacheClusterId: 'orders-001',
+        endpoint: `127.0.0.1:${master.port}`,
+        sinceRevision: 1,
+      },
     });
     expect(state?.eventsReadUntil).toEqual(expect.any(String));
     expect(elasticache.mock).toHaveReceivedCommandWith(DescribeReplicationGroupsCommand, {
@@ -170,6 +174,7 @@ describe('reconcile an ElastiCache replication group', () => {
     expect((await backend.state.getClusterState('test'))?.shards?.['0001']).toEqual({
       cacheClusterId: 'orders-002',
       endpoint: `127.0.0.1:${replica.port}`,
+      sinceRevision: 2,
     });
     expect(backend.events.list({ limit: 10 }).map((e) => e.event.type)).toEqual([
       'redis-ha.master.changed',
