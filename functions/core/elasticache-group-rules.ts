@@ -156,16 +156,13 @@ export function eventReasons(
 ): Reason[] {
   // Positions, not dates: events are sorted oldest first, and a recovery can start in the same
   // second (the API's resolution) as the failover before it completes.
-  let lastStart: ElastiCacheEvent | undefined;
   let lastStartAt = -1;
   let lastEndAt = -1;
-  events.forEach((event, at) => {
+  for (const [at, event] of events.entries()) {
     if (parseFailoverMessage(event.message) || ENDS.test(event.message)) lastEndAt = at;
-    else if (STARTS.test(event.message)) {
-      lastStart = event;
-      lastStartAt = at;
-    }
-  });
+    else if (STARTS.test(event.message)) lastStartAt = at;
+  }
+  const lastStart = events[lastStartAt];
   if (!lastStart || lastEndAt > lastStartAt) return [];
   return [
     {
