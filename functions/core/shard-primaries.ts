@@ -54,7 +54,12 @@ function storedShard(shard: ShardPrimary): StoredShardPrimary {
   };
 }
 
-const identityOf = (shard: StoredShardPrimary) => shard.cacheClusterId ?? shard.endpoint ?? '';
+/**
+ * A node's name in event causes and the parameters digest: its endpoint first, known in both
+ * cluster modes (cluster mode enabled: CLUSTER SHARDS always gives it, the id only when a member
+ * matches the node's hostname), so runs that mapped the id and runs that did not agree.
+ */
+const nodeKeyOf = (shard: StoredShardPrimary) => shard.endpoint ?? shard.cacheClusterId ?? '';
 
 /** Confirmed primaries that differ from the stored ones (first sightings are no change). */
 export function changedShards(
@@ -68,7 +73,7 @@ export function changedShards(
     const current = storedShard(shard);
     if (compareShardPrimaries(before, current) !== 'different') continue;
     // States written before `sinceRevision` existed count as 0, a revision no commit has.
-    const cause = `${shard.nodeGroupId}|${identityOf(before)}>${identityOf(current)}|${before.sinceRevision ?? 0}`;
+    const cause = `${shard.nodeGroupId}|${nodeKeyOf(before)}>${nodeKeyOf(current)}|${before.sinceRevision ?? 0}`;
     changes.push({ nodeGroupId: shard.nodeGroupId, previous: before, current, cause });
   }
   return changes;
@@ -87,7 +92,7 @@ export function nextShards(
   for (const shard of shards) {
     const before = stored?.[shard.nodeGroupId];
     const current = storedShard(shard);
-    if (!shard.isConfirmed || !identityOf(current)) {
+    if (!shard.isConfirmed || !nodeKeyOf(current)) {
       if (before) next[shard.nodeGroupId] = before;
       continue;
     }
@@ -114,12 +119,7 @@ export function nextShards(
   return next;
 }
 
-/**
- * What a shard's primary adds to the parameters digest: its endpoint, known in both cluster
- * modes (cluster mode enabled: CLUSTER SHARDS always gives it, the id only when a member matches
- * the node's hostname), so a probe that could not map the id does not re-render the parameters.
- */
+/** What a shard's primary adds to the parameters digest: the same whether or not its id mapped. */
 export function primaryDigestKey(shard: ShardPrimary): string {
-  const node = shard.endpoint ? formatEndpoint(shard.endpoint) : (shard.cacheClusterId ?? '');
-  return `${shard.nodeGroupId}=${node}`;
+  return `${shard.nodeGroupId}=${nodeKeyOf(storedShard(shard))}`;
 }

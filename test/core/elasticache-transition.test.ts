@@ -176,6 +176,19 @@ describe('planTransition for ElastiCache shards', () => {
     },
   );
 
+  it('gives a shard change the same event id whether or not the run mapped the new node to its id', () => {
+    const first = plan(undefined, verdict(THREE)).next;
+    const mapped = shard('0002', 'carts-0002-002', 7102);
+    const withNode = (s: ShardPrimary) => [THREE[0], s, THREE[2]] as ShardPrimary[];
+
+    const ids = [mapped, { ...mapped, cacheClusterId: null }].map(
+      (s) => plan(first, verdict(withNode(s))).events[0]?.id,
+    );
+
+    expect(ids[0]).toEqual(expect.any(String));
+    expect(ids[1]).toBe(ids[0]);
+  });
+
   it('compares endpoints when one record has no id, and reports a different node', () => {
     const first = plan(undefined, verdict(THREE)).next;
     const moved = [
