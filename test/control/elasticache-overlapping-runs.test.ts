@@ -82,6 +82,8 @@ describe('overlapping runs on an ElastiCache group', () => {
     expect(notified.events.map((e) => e.type)).toContain('redis-ha.master.changed');
     expect(notified.isConflict).toBe(true);
     expect(next.events.map((e) => e.type)).not.toContain('redis-ha.master.changed');
+    // Its claim found the event published: the same id, not a new event.
+    expect(deps.log.text()).toContain('event already published by another run');
     expect(
       backend.events.list({ type: 'redis-ha.master.changed' }).map((e) => e.event.data),
     ).toEqual([
