@@ -69,7 +69,8 @@ export async function probeElastiCache(
   const base = {
     group,
     apiFailure: described.ok ? null : described.failure,
-    events: eventsRead.ok ? eventsRead.value : ([] as ElastiCacheEvent[]),
+    events: eventsRead.ok ? eventsRead.value.events : ([] as ElastiCacheEvent[]),
+    isEventsTruncated: eventsRead.ok && eventsRead.value.isTruncated,
     eventsFailure: eventsRead.ok ? null : eventsRead.failure,
     missingPassword: password ? null : cluster.passwordParameter,
   };

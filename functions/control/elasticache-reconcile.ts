@@ -3,9 +3,9 @@
 // committed conditionally. A new primary in any shard publishes redis-ha.master.changed for
 // that shard and re-renders the parameters.
 import type { ClusterState } from '../core/cluster-state';
-import { formatEndpoint } from '../core/endpoint';
 import { RedisHaError } from '../core/errors';
 import type { ElastiCacheCluster } from '../core/inventory';
+import { primaryDigestKey } from '../core/shard-primaries';
 import {
   elastiCacheParametersDigest,
   elastiCacheTemplateValues,
@@ -15,8 +15,13 @@ import { actOnVerdict, ReconcileAbortedError, reconcileReport } from './act-on-v
 import { probeElastiCache, type ElastiCacheProbeResult } from './elasticache-probe';
 import type { ControlDeps, ReconcileOptions, ReconcileReport } from './reconcile';
 
-/** How far back the first probe of a group reads DescribeEvents. */
-export const FIRST_EVENTS_LOOKBACK_MS = 60 * 60_000;
+/**
+ * How far back a probe reads DescribeEvents at most: the first probe of a group, and every probe
+ * while reads fail or come back truncated (the window would otherwise grow, and with it the pages
+ * read and the throttling). An older failover is visible from the API's view anyway (the primary
+ * it names, the ROLE answers); events only say that one is still under way.
+ */
+export const MAX_EVENTS_LOOKBACK_MS = 60 * 60_000;
 /**
  * Each read starts this long before the previous one's time: an event AWS records a little
  * after its own timestamp is read once more rather than never. Re-reading is harmless.
@@ -68,10 +73,7 @@ export async function reconcileElastiCache(
                 cluster,
                 endpoints,
                 credentials.passwordVersion,
-                (verdict.shards ?? []).map(
-                  (s) =>
-                    `${s.nodeGroupId}=${s.cacheClusterId ?? (s.endpoint ? formatEndpoint(s.endpoint) : '')}`,
-                ),
+                (verdict.shards ?? []).map(primaryDigestKey),
               ),
               values: () => elastiCacheTemplateValues(cluster, endpoints, credentials.password),
             }
@@ -88,19 +90,26 @@ export async function reconcileElastiCache(
 }
 
 function eventsSince(previous: ClusterState | undefined, now: Date): Date {
+  const oldest = now.getTime() - MAX_EVENTS_LOOKBACK_MS;
   const readUntil = previous?.eventsReadUntil ? Date.parse(previous.eventsReadUntil) : Number.NaN;
-  return Number.isNaN(readUntil)
-    ? new Date(now.getTime() - FIRST_EVENTS_LOOKBACK_MS)
-    : new Date(readUntil - EVENTS_OVERLAP_MS);
+  return new Date(
+    Number.isNaN(readUntil) ? oldest : Math.max(oldest, readUntil - EVENTS_OVERLAP_MS),
+  );
 }
 
-/** Advance the stored read time when the events were read and the stored one is old enough. */
+/**
+ * Advance the stored read time when the events were read, all of them, and the stored one is
+ * old enough. A truncated read advances nothing: which part of the window its pages covered is
+ * unknown, and the next read starts where the last complete one ended (at most an hour back).
+ */
 function isEventsReadDue(
   previous: ClusterState | undefined,
   probe: ElastiCacheProbeResult,
   now: Date,
 ): boolean {
-  if (probe.observation.eventsFailure || !probe.observation.group) return false;
+  const { observation } = probe;
+  if (observation.eventsFailure || observation.isEventsTruncated || !observation.group)
+    return false;
   const readUntil = previous?.eventsReadUntil ? Date.parse(previous.eventsReadUntil) : Number.NaN;
   return Number.isNaN(readUntil) || now.getTime() - readUntil >= EVENTS_COMMIT_AFTER_MS;
 }

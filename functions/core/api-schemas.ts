@@ -31,15 +31,33 @@ export type StartRotationRequest = z.infer<typeof startRotationRequestSchema>;
 
 const linkSchema = z.string();
 
-/** What redis-ha last committed about a cluster; null fields: not known yet. */
+/** An ElastiCache node group's last confirmed primary node. */
+export const shardPrimarySummarySchema = z.object({
+  nodeGroupId: z.string(),
+  /** Null when the probe could not map the node to its cache cluster id. */
+  cacheClusterId: z.nullable(z.string()),
+  /** The node's own `host:port`, when known. */
+  endpoint: z.nullable(z.string()),
+});
+
+/**
+ * What redis-ha last committed about a cluster; null fields: not known yet. There is no sentinel
+ * field: an ElastiCache group has no sentinels, `shards` names its primaries instead.
+ */
 export const clusterStateSummarySchema = z.object({
   status: z.nullable(z.enum(['ok', 'degraded', 'critical'])),
   reasonCodes: z.array(z.string()),
-  /** Last confirmed master, `host:port`. */
+  /**
+   * Last confirmed master, `host:port`: the one the sentinels name, or an ElastiCache group's
+   * primary node (cluster mode disabled) or configuration endpoint (enabled).
+   */
   master: z.nullable(z.string()),
+  /** Sentinel clusters; 0 for ElastiCache. */
   configEpoch: z.number(),
-  /** Vote split while the sentinels disagree. */
+  /** Vote split while the sentinels disagree; always null for ElastiCache. */
   disagreement: z.nullable(z.string()),
+  /** ElastiCache only: each node group's last confirmed primary, by node group id. */
+  shards: z.optional(z.array(shardPrimarySummarySchema)),
   revision: z.int(),
   updatedAt: z.string(),
 });

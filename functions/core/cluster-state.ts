@@ -3,7 +3,10 @@
 import { decideHealth, type AlertHysteresis, type PendingHealth } from './alert-hysteresis';
 import { formatEndpoint, sameEndpoint, type Endpoint } from './endpoint';
 import { buildEvent, EventType, type CloudEvent, type EventSeverity } from './events';
-import type { ShardPrimary, Status, Verdict } from './verdict';
+import { changedShards, nextShards, type StoredShards } from './shard-primaries';
+import type { Status, Verdict } from './verdict';
+
+export type { StoredShardPrimary } from './shard-primaries';
 
 /** What redis-ha last committed about one cluster. */
 export interface ClusterState {
@@ -12,7 +15,8 @@ export interface ClusterState {
    * Increments at every commit (even one that only records a new parameters digest), so two
    * runs that read the same revision can never both commit: the store's conditional write lets
    * one through. Part of every transition event's id, so a retry of an uncommitted transition
-   * repeats its id and a later one never does.
+   * repeats its id and a later one never does (except an ElastiCache shard's master.changed,
+   * named after the revision that recorded its previous primary: see shard-primaries.ts).
    */
   readonly revision: number;
   /** Last confirmed master, as the sentinels announce it. */
@@ -29,16 +33,9 @@ export interface ClusterState {
   readonly parametersDigest: string | null;
   readonly updatedAt: string;
   /** ElastiCache: each node group's last confirmed primary, by node group id. */
-  readonly shards?: Readonly<Record<string, StoredShardPrimary>>;
+  readonly shards?: StoredShards;
   /** ElastiCache: DescribeEvents has been read up to this time (ISO 8601). */
   readonly eventsReadUntil?: string;
-}
-
-/** A node group's primary as the state keeps it. */
-export interface StoredShardPrimary {
-  readonly cacheClusterId: string | null;
-  /** `host:port` of the node itself. */
-  readonly endpoint: string | null;
 }
 
 export interface TransitionInput {
@@ -111,24 +108,19 @@ export function planTransition(input: TransitionInput): Transition {
 
   const confirmed = verdict.isConfirmed ? verdict.master : null;
   // ElastiCache tracks each shard's primary node; Sentinel clusters the one master's address.
-  const shardChanges = verdict.shards ? changedShards(previous, verdict.shards) : [];
+  const shardChanges = verdict.shards ? changedShards(previous.shards, verdict.shards) : [];
   for (const change of shardChanges) {
-    event(
-      EventType.masterChanged,
-      `${previous.revision}|${change.nodeGroupId}|${change.previousId}>${change.currentId}`,
-      'warning',
-      {
-        cluster,
-        masterName: input.masterName,
-        replicationGroupId: input.masterName,
-        nodeGroupId: change.nodeGroupId,
-        previous: change.previous.endpoint,
-        current: change.current.endpoint,
-        previousCacheClusterId: change.previous.cacheClusterId,
-        currentCacheClusterId: change.current.cacheClusterId,
-        primaryEndpoint: input.groupEndpoint ? formatEndpoint(input.groupEndpoint) : null,
-      },
-    );
+    event(EventType.masterChanged, change.cause, 'warning', {
+      cluster,
+      masterName: input.masterName,
+      replicationGroupId: input.masterName,
+      nodeGroupId: change.nodeGroupId,
+      previous: change.previous.endpoint,
+      current: change.current.endpoint,
+      previousCacheClusterId: change.previous.cacheClusterId,
+      currentCacheClusterId: change.current.cacheClusterId,
+      primaryEndpoint: input.groupEndpoint ? formatEndpoint(input.groupEndpoint) : null,
+    });
   }
   const isMasterChanged = verdict.shards
     ? shardChanges.length > 0
@@ -212,7 +204,9 @@ export function planTransition(input: TransitionInput): Transition {
   const master = confirmed ?? previous.master;
   const configEpoch = confirmed ? verdict.configEpoch : previous.configEpoch;
   // No shards in the verdict (the group could not be read): nothing is known, keep them all.
-  const shards = verdict.shards?.length ? nextShards(previous, verdict.shards) : previous.shards;
+  const shards = verdict.shards?.length
+    ? nextShards(previous.shards, verdict.shards, previous.revision + 1)
+    : previous.shards;
   const eventsReadUntil = input.eventsReadUntil ?? previous.eventsReadUntil;
   const isChanged =
     JSON.stringify(shards ?? null) !== JSON.stringify(previous.shards ?? null) ||
@@ -241,62 +235,4 @@ export function planTransition(input: TransitionInput): Transition {
       ...(eventsReadUntil ? { eventsReadUntil } : {}),
     },
   };
-}
-
-interface ShardChange {
-  readonly nodeGroupId: string;
-  readonly previous: StoredShardPrimary;
-  readonly current: StoredShardPrimary;
-  readonly previousId: string;
-  readonly currentId: string;
-}
-
-function storedShard(shard: ShardPrimary): StoredShardPrimary {
-  return {
-    cacheClusterId: shard.cacheClusterId,
-    endpoint: shard.endpoint ? formatEndpoint(shard.endpoint) : null,
-  };
-}
-
-/** A node's identity: its cache cluster id when known, else its endpoint. */
-function shardIdentity(shard: StoredShardPrimary): string | null {
-  return shard.cacheClusterId ?? shard.endpoint;
-}
-
-/** Confirmed primaries that differ from the last confirmed ones (first sightings are no change). */
-function changedShards(previous: ClusterState, shards: readonly ShardPrimary[]): ShardChange[] {
-  const changes: ShardChange[] = [];
-  for (const shard of shards) {
-    const before = previous.shards?.[shard.nodeGroupId];
-    if (!shard.isConfirmed || !before) continue;
-    const current = storedShard(shard);
-    const previousId = shardIdentity(before);
-    const currentId = shardIdentity(current);
-    if (previousId && currentId && previousId !== currentId)
-      changes.push({
-        nodeGroupId: shard.nodeGroupId,
-        previous: before,
-        current,
-        previousId,
-        currentId,
-      });
-  }
-  return changes;
-}
-
-/** The stored primaries with this probe's confirmed ones over them. */
-function nextShards(
-  previous: ClusterState,
-  shards: readonly ShardPrimary[],
-): Record<string, StoredShardPrimary> {
-  // Shards no longer in the group (scaled in) are forgotten; unconfirmed ones keep their last.
-  const next: Record<string, StoredShardPrimary> = {};
-  for (const shard of shards) {
-    const before = previous.shards?.[shard.nodeGroupId];
-    if (before) next[shard.nodeGroupId] = before;
-  }
-  for (const shard of shards)
-    if (shard.isConfirmed && shardIdentity(storedShard(shard)))
-      next[shard.nodeGroupId] = storedShard(shard);
-  return next;
 }

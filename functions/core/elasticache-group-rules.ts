@@ -16,7 +16,12 @@ export interface ElastiCachePolicy {
 }
 
 /** Statuses in which the group still serves clients while ElastiCache works on it. */
-const SERVING_STATUSES = new Set(['modifying', 'snapshotting']);
+const SERVING_STATUSES = new Set(['modifying']);
+/**
+ * Statuses that are routine, not news: `snapshotting` is the nightly backup window, during which
+ * the group serves reads and writes; a reason for it would warn operators every night.
+ */
+const ROUTINE_STATUSES = new Set(['available', 'snapshotting']);
 
 /** The API call failed: what it means for the group's verdict. */
 export function apiFailureReason(
@@ -62,7 +67,7 @@ export function apiFailureReason(
 export function groupReasons(policy: ElastiCachePolicy, group: ElastiCacheGroup): Reason[] {
   const id = policy.replicationGroupId;
   const reasons: Reason[] = [];
-  if (group.status !== 'available') {
+  if (!ROUTINE_STATUSES.has(group.status)) {
     const pending = group.pendingAuthTokenStatus
       ? ` (AUTH token change ${group.pendingAuthTokenStatus})`
       : '';
@@ -74,7 +79,7 @@ export function groupReasons(policy: ElastiCachePolicy, group: ElastiCacheGroup)
     });
   }
   for (const nodeGroup of group.nodeGroups) {
-    if (nodeGroup.status === 'available') continue;
+    if (ROUTINE_STATUSES.has(nodeGroup.status)) continue;
     reasons.push({
       code: ReasonCode.groupNotAvailable,
       severity: 'degraded',
@@ -149,13 +154,16 @@ export function eventReasons(
   policy: ElastiCachePolicy,
   events: readonly ElastiCacheEvent[],
 ): Reason[] {
-  let lastStart: ElastiCacheEvent | undefined;
-  let lastEnd: ElastiCacheEvent | undefined;
-  for (const event of events) {
-    if (parseFailoverMessage(event.message) || ENDS.test(event.message)) lastEnd = event;
-    else if (STARTS.test(event.message)) lastStart = event;
+  // Positions, not dates: events are sorted oldest first, and a recovery can start in the same
+  // second (the API's resolution) as the failover before it completes.
+  let lastStartAt = -1;
+  let lastEndAt = -1;
+  for (const [at, event] of events.entries()) {
+    if (parseFailoverMessage(event.message) || ENDS.test(event.message)) lastEndAt = at;
+    else if (STARTS.test(event.message)) lastStartAt = at;
   }
-  if (!lastStart || (lastEnd && lastEnd.date >= lastStart.date)) return [];
+  const lastStart = events[lastStartAt];
+  if (!lastStart || lastEndAt > lastStartAt) return [];
   return [
     {
       code: ReasonCode.failoverInProgress,

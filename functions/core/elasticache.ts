@@ -58,6 +58,17 @@ export interface ElastiCacheEvent {
   readonly date: string;
 }
 
+/** What one `describeEvents` call read. */
+export interface ElastiCacheEventsRead {
+  /** Oldest first. */
+  readonly events: readonly ElastiCacheEvent[];
+  /**
+   * More events matched than the adapter reads in one call: the window is not fully read, and
+   * DescribeEvents does not document its order, so the events are no proof of any sub-window.
+   */
+  readonly isTruncated: boolean;
+}
+
 /** An RBAC user as `DescribeUsers` reports it. */
 export interface ElastiCacheUser {
   readonly userId: string;
@@ -80,7 +91,7 @@ export interface ElastiCacheApi {
   /** Throws `ElastiCacheGroupNotFoundError` when the group does not exist. */
   describeReplicationGroup(replicationGroupId: string): Promise<ElastiCacheGroup>;
   /** Events of the group and of its cache clusters since `since`, oldest first. */
-  describeEvents(replicationGroupId: string, since: Date): Promise<ElastiCacheEvent[]>;
+  describeEvents(replicationGroupId: string, since: Date): Promise<ElastiCacheEventsRead>;
   /** `ModifyReplicationGroup` with `AuthToken`, the strategy and `ApplyImmediately`. */
   modifyAuthToken(
     replicationGroupId: string,

@@ -147,6 +147,8 @@ export interface ElastiCacheObservation {
   readonly apiFailure: ElastiCacheApiFailure | null;
   /** `DescribeEvents` since the last probe, oldest first. */
   readonly events: readonly ElastiCacheEvent[];
+  /** More events matched than one read takes: the events window was not fully read. */
+  readonly isEventsTruncated?: boolean;
   readonly eventsFailure: ElastiCacheApiFailure | null;
   /** The password parameter, when the store does not hold it: nothing was dialled. */
   readonly missingPassword: string | null;

@@ -370,8 +370,9 @@ describe('AwsElastiCacheApi inputs and mapping', () => {
         ],
       });
 
-    const events = await api().describeEvents('orders', since);
+    const { events, isTruncated } = await api().describeEvents('orders', since);
 
+    expect(isTruncated).toBe(false);
     expect(events.map((e) => [e.sourceIdentifier, e.date])).toEqual([
       ['orders-002', '2026-11-25T06:04:59.000Z'],
       ['orders', '2026-11-25T06:05:00.000Z'],
@@ -387,6 +388,34 @@ describe('AwsElastiCacheApi inputs and mapping', () => {
       { SourceType: 'cache-cluster', StartTime: since, MaxRecords: 100 },
       { SourceType: 'cache-cluster', StartTime: since, MaxRecords: 100, Marker: 'page-2' },
     ]);
+  });
+
+  it('says the read was truncated when events remain after the last page it reads', async () => {
+    const since = new Date('2026-11-25T06:00:00.000Z');
+    const page = (n: number) => ({
+      Events: [
+        {
+          SourceIdentifier: 'other-001',
+          SourceType: 'cache-cluster' as const,
+          Message: 'Finished recovery for cache nodes 0001',
+          Date: new Date(since.getTime() + n * 1000),
+        },
+      ],
+      Marker: `page-${n + 1}`,
+    });
+    elasticache
+      .on(DescribeEventsCommand, { SourceType: 'replication-group' })
+      .resolves({ Events: [] });
+    let calls = 0;
+    elasticache
+      .on(DescribeEventsCommand, { SourceType: 'cache-cluster' })
+      .callsFake(() => page(calls++));
+
+    const read = await api().describeEvents('orders', since);
+
+    expect(read).toEqual({ events: [], isTruncated: true });
+    // It stopped at its page limit rather than following the markers forever.
+    expect(calls).toBe(10);
   });
 
   it.each(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'])(

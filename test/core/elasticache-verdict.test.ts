@@ -134,14 +134,6 @@ describe('ElastiCache verdict', () => {
       isConfirmed: true,
     },
     {
-      name: 'a group that is snapshotting is degraded',
-      observation: { group: { ...GROUP, status: 'snapshotting' } },
-      code: 'GROUP_NOT_AVAILABLE',
-      severity: 'degraded',
-      message: /is snapshotting/,
-      isConfirmed: true,
-    },
-    {
       name: 'a group still creating is critical and unconfirmed',
       observation: { group: { ...GROUP, status: 'creating' } },
       code: 'GROUP_NOT_AVAILABLE',
@@ -419,6 +411,40 @@ describe('ElastiCache verdict', () => {
       }),
     ]);
     expect(recovered.reasons).toEqual([]);
+  });
+
+  it('is ok without a reason while the group takes its nightly snapshot (it serves reads and writes)', () => {
+    const verdict = decideElastiCacheVerdict(
+      POLICY,
+      observe({
+        group: {
+          ...GROUP,
+          status: 'snapshotting',
+          nodeGroups: GROUP.nodeGroups.map((g) => ({ ...g, status: 'snapshotting' })),
+        },
+      }),
+    );
+
+    expect(verdict).toMatchObject({ status: 'ok', reasons: [], isConfirmed: true });
+  });
+
+  it('ends a failover whose recovery starts in the same second it completes only when the recovery finishes', () => {
+    // DescribeEvents dates have second resolution; the adapter sorts oldest first and keeps the
+    // API's order within a second.
+    const sequence = [
+      event('Test Failover API called for node group 0001', '2026-11-25T06:00:00.000Z'),
+      event(
+        'Failover from primary node orders-001 to replica node orders-002 completed',
+        '2026-11-25T06:01:10.000Z',
+      ),
+      event('Recovering cache nodes 0001', '2026-11-25T06:01:10.000Z', 'orders-001'),
+    ];
+
+    const verdict = decideElastiCacheVerdict(POLICY, observe({ events: sequence }));
+
+    expect(verdict.reasons).toEqual([
+      expect.objectContaining({ code: 'FAILOVER_IN_PROGRESS', target: 'orders-001' }),
+    ]);
   });
 
   it('reports every shard primary in cluster mode and names the shard that has none', () => {

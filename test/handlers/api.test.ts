@@ -138,6 +138,39 @@ describe('api: reading clusters', () => {
     });
   });
 
+  it("shows an ElastiCache group's shard primaries in its state, and no sentinel fields", async () => {
+    await backend.state.putClusterState(
+      {
+        ...alphaState,
+        master: { host: 'carts.xyz.clustercfg.euw1.cache.amazonaws.com', port: 6379 },
+        configEpoch: 0,
+        shards: {
+          '0002': { cacheClusterId: null, endpoint: '10.0.0.9:7002', sinceRevision: 1 },
+          '0001': { cacheClusterId: 'carts-0001-001', endpoint: '10.0.0.9:7001', sinceRevision: 3 },
+        },
+        eventsReadUntil: '2026-11-25T05:59:00.000Z',
+      },
+      null,
+    );
+
+    const result = await handle(httpEvent('GET', '/clusters/alpha'));
+
+    expect(result.statusCode).toBe(200);
+    expect(body(result).state).toEqual({
+      status: 'degraded',
+      reasonCodes: ['REPLICA_DOWN'],
+      master: 'carts.xyz.clustercfg.euw1.cache.amazonaws.com:6379',
+      configEpoch: 0,
+      disagreement: null,
+      shards: [
+        { nodeGroupId: '0001', cacheClusterId: 'carts-0001-001', endpoint: '10.0.0.9:7001' },
+        { nodeGroupId: '0002', cacheClusterId: null, endpoint: '10.0.0.9:7002' },
+      ],
+      revision: 3,
+      updatedAt: '2026-11-25T05:59:00.000Z',
+    });
+  });
+
   it('shows one cluster with its latest rotation, and links under a named stage', async () => {
     await backend.state.putClusterState(alphaState, null);
     await backend.state.putRotation(rotationRecord(), null);

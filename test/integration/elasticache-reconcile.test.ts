@@ -99,7 +99,11 @@ describe('reconcile an ElastiCache replication group', () => {
     expect(await param('/test/app/url')).toBe(`rediss://:${PASSWORD}@127.0.0.1:${master.port}`);
     const state = await backend.state.getClusterState('test');
     expect(state?.shards).toEqual({
-      '0001': { cacheClusterId: 'orders-001', endpoint: `127.0.0.1:${master.port}` },
+      '0001': {
+        cacheClusterId: 'orders-001',
+        endpoint: `127.0.0.1:${master.port}`,
+        sinceRevision: 1,
+      },
     });
     expect(state?.eventsReadUntil).toEqual(expect.any(String));
     expect(elasticache.mock).toHaveReceivedCommandWith(DescribeReplicationGroupsCommand, {
@@ -170,6 +174,7 @@ describe('reconcile an ElastiCache replication group', () => {
     expect((await backend.state.getClusterState('test'))?.shards?.['0001']).toEqual({
       cacheClusterId: 'orders-002',
       endpoint: `127.0.0.1:${replica.port}`,
+      sinceRevision: 2,
     });
     expect(backend.events.list({ limit: 10 }).map((e) => e.event.type)).toEqual([
       'redis-ha.master.changed',
@@ -177,6 +182,42 @@ describe('reconcile an ElastiCache replication group', () => {
 
     // The next probe sees the same primary: nothing more to publish.
     expect((await reconcile()).events).toEqual([]);
+  });
+
+  it('advances the events read time only over windows fully read, and reads at most an hour back', async () => {
+    const { backend, cluster, deps } = await setUp();
+    let now = new Date('2026-11-25T06:00:00.000Z');
+    const at = { ...deps, clock: { now: () => now } };
+    const reconcile = () => reconcileCluster(cluster, at);
+    const readUntil = async () => (await backend.state.getClusterState('test'))?.eventsReadUntil;
+    const cacheClusterStarts = () =>
+      elasticache.mock
+        .commandCalls(DescribeEventsCommand)
+        .map((c) => c.args[0].input)
+        .filter((input) => input.SourceType === 'cache-cluster' && !input.Marker)
+        .map((input) => (input.StartTime as Date).toISOString());
+    await reconcile();
+    expect(await readUntil()).toBe('2026-11-25T06:00:00.000Z');
+
+    // Five minutes on, the Region's cache clusters have more events than one read takes.
+    now = new Date('2026-11-25T06:05:00.000Z');
+    let page = 0;
+    elasticache.mock
+      .on(DescribeEventsCommand, { SourceType: 'cache-cluster' })
+      .callsFake(() => ({ Events: [], Marker: `page-${++page}` }));
+    const truncated = await reconcile();
+    expect(truncated.verdict).toMatchObject({ status: 'ok', isConfirmed: true });
+    expect(await readUntil()).toBe('2026-11-25T06:00:00.000Z');
+
+    // Three hours on, after reads that kept failing: the read starts an hour back, not at 05:59.
+    now = new Date('2026-11-25T09:05:00.000Z');
+    elasticache.mock
+      .on(DescribeEventsCommand, { SourceType: 'cache-cluster' })
+      .resolves({ Events: [] });
+    elasticache.mock.resetHistory();
+    await reconcile();
+    expect(cacheClusterStarts()).toEqual(['2026-11-25T08:05:00.000Z']);
+    expect(await readUntil()).toBe('2026-11-25T09:05:00.000Z');
   });
 
   it('reports a group that is modifying as degraded, still confirmed, and names its status', async () => {

@@ -25,6 +25,7 @@ import {
   type AuthTokenStrategy,
   type ElastiCacheApi,
   type ElastiCacheEvent,
+  type ElastiCacheEventsRead,
   type ElastiCacheGroup,
   type ElastiCacheNodeGroup,
   type ElastiCacheUser,
@@ -74,14 +75,18 @@ export class AwsElastiCacheApi implements ElastiCacheApi {
     }
   }
 
-  async describeEvents(replicationGroupId: string, since: Date): Promise<ElastiCacheEvent[]> {
+  async describeEvents(replicationGroupId: string, since: Date): Promise<ElastiCacheEventsRead> {
     // Failovers are reported on the group; node replacement and recovery on its cache clusters,
     // which ElastiCache names `<group>-NNN` (or `<group>-NNNN-NNN` with cluster mode enabled).
-    const groupEvents = await this.eventsOf('replication-group', replicationGroupId, since);
-    const clusterEvents = (await this.eventsOf('cache-cluster', undefined, since)).filter((e) =>
+    const group = await this.eventsOf('replication-group', replicationGroupId, since);
+    const clusters = await this.eventsOf('cache-cluster', undefined, since);
+    const clusterEvents = clusters.events.filter((e) =>
       isMemberOf(e.sourceIdentifier, replicationGroupId),
     );
-    return [...groupEvents, ...clusterEvents].sort((a, b) => a.date.localeCompare(b.date));
+    return {
+      events: [...group.events, ...clusterEvents].sort((a, b) => a.date.localeCompare(b.date)),
+      isTruncated: group.isTruncated || clusters.isTruncated,
+    };
   }
 
   async modifyAuthToken(
@@ -158,7 +163,7 @@ export class AwsElastiCacheApi implements ElastiCacheApi {
     sourceType: SourceType,
     sourceIdentifier: string | undefined,
     since: Date,
-  ): Promise<ElastiCacheEvent[]> {
+  ): Promise<{ events: ElastiCacheEvent[]; isTruncated: boolean }> {
     const events: ElastiCacheEvent[] = [];
     let marker: string | undefined;
     for (let page = 0; page < MAX_EVENT_PAGES; page++) {
@@ -183,7 +188,8 @@ export class AwsElastiCacheApi implements ElastiCacheApi {
       marker = output.Marker;
       if (!marker) break;
     }
-    return events;
+    // A marker left after the last page read: more events matched than were read.
+    return { events, isTruncated: marker !== undefined };
   }
 
   private failure(

@@ -33,6 +33,17 @@ export function stateSummary(state: ClusterState | undefined): ClusterStateSumma
     master: state.master ? formatEndpoint(state.master) : null,
     configEpoch: state.configEpoch,
     disagreement: state.disagreement,
+    ...(state.shards
+      ? {
+          shards: Object.entries(state.shards)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([nodeGroupId, shard]) => ({
+              nodeGroupId,
+              cacheClusterId: shard.cacheClusterId,
+              endpoint: shard.endpoint,
+            })),
+        }
+      : {}),
     revision: state.revision,
     updatedAt: state.updatedAt,
   };
