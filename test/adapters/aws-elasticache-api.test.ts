@@ -264,6 +264,20 @@ describe('AwsElastiCacheApi inputs and mapping', () => {
     expect(`${error.message} ${error.stack ?? ''} ${JSON.stringify(error)}`).not.toContain(TOKEN);
   });
 
+  it('redacts a token the service echoes percent-encoded or XML-escaped', async () => {
+    const token = 'Sym-bols!&#$^<>-0123456789';
+    elasticache.on(ModifyReplicationGroupCommand).rejects(
+      new InvalidParameterValueException({
+        message: `Invalid AuthToken ${encodeURIComponent(token)} (${token.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')})`,
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+
+    const error = await errorOf(api().modifyAuthToken('orders', token, 'SET'));
+
+    expect(error.message).toContain('Invalid AuthToken *** (***)');
+  });
+
   it('sends both passwords to ModifyUser and reports a user still modifying as busy', async () => {
     elasticache
       .on(ModifyUserCommand)
