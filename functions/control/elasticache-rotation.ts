@@ -18,16 +18,7 @@ import type { ControlDeps } from './reconcile';
 import type { RevertStep, RotationMechanics, StepOutcome } from './rotation-mechanics';
 import type { RotationSecrets } from './rotation-steps';
 import type { RotationTrail } from './rotation-trail';
-
-/** The ElastiCache API of the cluster's Region, or a clear error when the runtime has none. */
-export function elastiCacheApiOf(cluster: ElastiCacheCluster, deps: ControlDeps): ElastiCacheApi {
-  if (!deps.elasticache)
-    throw new RedisHaError(
-      'ELASTICACHE_NOT_WIRED',
-      `${cluster.name}: this runtime has no ElastiCache API client (ControlDeps.elasticache)`,
-    );
-  return deps.elasticache(cluster.region);
-}
+import { elastiCacheApiOf } from './elasticache-client';
 
 /**
  * Whether `endpoint` takes AUTH with `password` (as the cluster's client) and answers PING:

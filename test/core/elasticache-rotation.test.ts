@@ -6,7 +6,6 @@ import type { ElastiCacheGroup, ElastiCacheUser } from '../../functions/core/ela
 import {
   CHANGE_SETTLE_MS,
   changeAction,
-  clientEndpoint,
   elastiCacheRotationPlan,
   groupBusy,
   pollDelayMs,
@@ -110,6 +109,18 @@ describe('startRefusal', () => {
     });
   });
 
+  it('refuses a group whose client endpoint is missing for its cluster mode', () => {
+    // Cluster mode enabled: clients must use the configuration endpoint, not a shard's primary.
+    const shardedWithoutConfiguration = { ...GROUP, isClusterModeEnabled: true };
+    const withoutPrimary = { ...GROUP, nodeGroups: [] };
+
+    expect(startRefusal(cluster(), shardedWithoutConfiguration, undefined)).toEqual({
+      isForceable: false,
+      text: 'replication group orders reports no primary endpoint',
+    });
+    expect(startRefusal(cluster(), withoutPrimary, undefined)?.isForceable).toBe(false);
+  });
+
   it('refuses a busy group or user unless forced', () => {
     expect(startRefusal(cluster(), { ...GROUP, status: 'modifying' }, undefined)).toMatchObject({
       isForceable: true,
@@ -127,8 +138,6 @@ describe('endpoints and values', () => {
       isClusterModeEnabled: true,
       configurationEndpoint: { host: `cfg.${HOST}`, port: 6379 },
     };
-    expect(clientEndpoint(GROUP)).toEqual({ host: `master.${HOST}`, port: 6379 });
-    expect(clientEndpoint(sharded)).toEqual({ host: `cfg.${HOST}`, port: 6379 });
     const valuesOf = (group: ElastiCacheGroup) => {
       const endpoints = groupEndpointsOf(group);
       if (!endpoints) throw new Error('no endpoints');
@@ -167,6 +176,21 @@ describe('elastiCacheRotationPlan', () => {
     expect(plan.at(-1)).toMatch(
       /^6\. after 30000 ms: ModifyReplicationGroup orders AuthToken \*\*\* AuthTokenUpdateStrategy SET/,
     );
+  });
+
+  it('proves passwords at the configuration endpoint of a group in cluster mode', () => {
+    const sharded = {
+      ...GROUP,
+      isClusterModeEnabled: true,
+      configurationEndpoint: { host: `cfg.${HOST}`, port: 6379 },
+    };
+    const plan = elastiCacheRotationPlan(cluster(), {
+      group: sharded,
+      refusal: null,
+      isForced: false,
+      gracePeriodMs: 30_000,
+    });
+    expect(plan).toContain(`4. verify: AUTH *** and PING on cfg.${HOST}:6379 over TLS`);
   });
 
   it('tells the RBAC steps and a refusal', () => {
