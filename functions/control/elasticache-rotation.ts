@@ -5,7 +5,7 @@
 // applied ROTATE is never sent twice. Nothing here sleeps: a change still being applied comes
 // back as `waitingFor` (the local runner polls, Step Functions retries). No secret in any text.
 import type { ElastiCacheApi } from '../core/elasticache';
-import { ElastiCacheUserBusyError } from '../core/elasticache';
+import { ElastiCacheGroupBusyError, ElastiCacheUserBusyError } from '../core/elasticache';
 import { dataConnection } from '../core/connection';
 import { elastiCacheTemplateValues, groupEndpointsOf } from '../core/template-values';
 import { changeAction, groupBusy, isTokenRotation, userBusy } from '../core/elasticache-rotation';
@@ -198,13 +198,11 @@ export class ElastiCacheRotation implements RotationMechanics {
     try {
       await how.request();
     } catch (error) {
-      // InvalidUserState: the user is still applying an earlier change, and this one was not
-      // taken: forget it (so nothing waits for it to show) and ask again once the user is active.
-      if (error instanceof ElastiCacheUserBusyError)
-        return {
-          record: await this.trail.save(record, saved.phase),
-          waitingFor: `ElastiCache user ${error.userId} to be active (InvalidUserState)`,
-        };
+      // InvalidUserState / InvalidReplicationGroupState: the user or group is busy with another
+      // change (or a snapshot that started after `busy()` looked), and this one was not taken:
+      // forget it (so nothing waits for it to show) and ask again once it is free.
+      const busy = busyError(error);
+      if (busy) return { record: await this.trail.save(record, saved.phase), waitingFor: busy };
       throw error;
     }
     return { record: saved, waitingFor: `${how.what} to be applied` };
@@ -249,4 +247,13 @@ export class ElastiCacheRotation implements RotationMechanics {
   private get userId(): string {
     return this.cluster.userId ?? '';
   }
+}
+
+/** What a refused change waits for when ElastiCache refused it as busy, or null. */
+function busyError(error: unknown): string | null {
+  if (error instanceof ElastiCacheUserBusyError)
+    return `ElastiCache user ${error.userId} to be active (InvalidUserState)`;
+  if (error instanceof ElastiCacheGroupBusyError)
+    return `replication group ${error.replicationGroupId} to be available (InvalidReplicationGroupState)`;
+  return null;
 }

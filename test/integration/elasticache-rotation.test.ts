@@ -311,7 +311,7 @@ describe('ElastiCache AUTH token rotation', () => {
     const events = backend.events.list({ limit: 100 }).map((e) => e.event);
 
     expect(failed).toMatch(
-      /rotation of orders failed at published: .*InvalidReplicationGroupState.*; run it again to resume/,
+      /rotation of orders failed at published: .*InternalFailure.*; run it again to resume/,
     );
     expect(stopped).toMatchObject({
       phase: 'published',
@@ -332,6 +332,38 @@ describe('ElastiCache AUTH token rotation', () => {
       willResume: true,
     });
     expect(events.map((e) => e.type)).not.toContain('redis-ha.rotation.rolled-back');
+  });
+
+  it('waits out InvalidReplicationGroupState (a snapshot started after the check) at ROTATE and SET, and sends each again', async () => {
+    const { redis, fake, backend, runner } = await bench(clusterEntry());
+    fake.busyModifyGroups = 1;
+
+    const record = await runner(
+      {},
+      {
+        hooks: {
+          onEventPublished: (event) => {
+            if (event.type === 'redis-ha.rotation.succeeded') fake.busyModifyGroups = 1;
+          },
+        },
+      },
+    ).run();
+    const newToken = (await value(backend, TOKEN_PARAMETER)) ?? '';
+    const events = backend.events.list({ limit: 100 }).map((e) => e.event.type);
+
+    expect(record.phase).toBe('completed');
+    expect(fake.busyModifyGroups).toBe(0);
+    expect(fake.modifyGroupInputs().map((i) => i.AuthTokenUpdateStrategy)).toEqual([
+      'ROTATE',
+      'ROTATE',
+      'SET',
+      'SET',
+    ]);
+    expect(fake.modifyGroupInputs().every((i) => i.AuthToken === newToken)).toBe(true);
+    expect(events).not.toContain('redis-ha.rotation.rolled-back');
+    expect(events).not.toContain('redis-ha.rotation.failed');
+    expect(await redis.accepts(undefined, newToken)).toBe(true);
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(false);
   });
 
   it('refuses a group without AUTH, saying why, and changes nothing', async () => {
@@ -417,6 +449,43 @@ describe('ElastiCache AUTH token rotation', () => {
     expect(backend.events.list({ limit: 10 }).map((e) => e.event.type)).toContain(
       'redis-ha.rotation.rolled-back',
     );
+    expect(await backend.state.getLock(cluster.name)).toBeUndefined();
+  });
+});
+
+describe('ElastiCache rollback', () => {
+  it('waits out InvalidReplicationGroupState on the SET of the old token and sends it again', async () => {
+    const { redis, fake, backend, cluster, runner } = await bench(clusterEntry());
+    await runner(
+      {},
+      {
+        faults: (point) => {
+          if (point === 'rotation:after-nodes-added') throw new Error('simulated crash');
+        },
+      },
+    )
+      .run()
+      .catch(() => undefined);
+    const newToken = (await value(backend, pendingParameterName(TOKEN_PARAMETER))) ?? '';
+    fake.busyModifyGroups = 1;
+
+    const outcome = await runner(
+      {},
+      { holders: { next: () => 'operator', isGone: () => true } },
+    ).abort();
+
+    expect(outcome).toMatchObject({ wasInFlight: true, record: { phase: 'rolled-back' } });
+    expect(
+      fake
+        .modifyGroupInputs()
+        .map((i) => [i.AuthTokenUpdateStrategy, i.AuthToken === OLD_TOKEN ? 'old' : 'new']),
+    ).toEqual([
+      ['ROTATE', 'new'],
+      ['SET', 'old'],
+      ['SET', 'old'],
+    ]);
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(true);
+    expect(await redis.accepts(undefined, newToken)).toBe(false);
     expect(await backend.state.getLock(cluster.name)).toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ import {
   DescribeReplicationGroupsCommand,
   DescribeUsersCommand,
   ElastiCacheClient,
+  ElastiCacheServiceException,
   InvalidReplicationGroupStateFault,
   InvalidUserStateFault,
   ModifyReplicationGroupCommand,
@@ -141,14 +142,17 @@ export interface FakeGroupOptions {
 
 /**
  * The mocked ElastiCache client over `redis`. Each ModifyReplicationGroup or ModifyUser is
- * applied to the real server at once; `busyModifyUsers` makes the next ModifyUser calls fail
- * with InvalidUserState first (the user still `modifying`).
+ * applied to the real server at once; `busyModifyUsers` / `busyModifyGroups` make the next calls
+ * fail with InvalidUserState / InvalidReplicationGroupState first (still `modifying`, or a
+ * snapshot started), `failModifyGroups` with a service error.
  */
 export class FakeElastiCache {
   readonly mock = mockClient(ElastiCacheClient);
   /** ModifyUser calls still to refuse with InvalidUserState. */
   busyModifyUsers = 0;
   /** ModifyReplicationGroup calls still to refuse with InvalidReplicationGroupState. */
+  busyModifyGroups = 0;
+  /** ModifyReplicationGroup calls still to fail with a service error (500 InternalFailure). */
   failModifyGroups = 0;
   private describesModifying = 0;
   private userDescribesModifying = 0;
@@ -169,6 +173,15 @@ export class FakeElastiCache {
       .callsFake(async (input: ModifyReplicationGroupCommandInput) => {
         if (this.failModifyGroups > 0) {
           this.failModifyGroups -= 1;
+          throw new ElastiCacheServiceException({
+            name: 'InternalFailure',
+            $fault: 'server',
+            message: 'The request processing has failed because of an unknown error.',
+            $metadata: { httpStatusCode: 500 },
+          });
+        }
+        if (this.busyModifyGroups > 0) {
+          this.busyModifyGroups -= 1;
           throw new InvalidReplicationGroupStateFault({
             message: `Replication group ${GROUP_ID} is not in available state.`,
             $metadata: { httpStatusCode: 400 },
