@@ -15,7 +15,12 @@ import type { ElastiCacheCluster } from '../core/inventory';
 import type { RequestedChange, RotationRecord } from '../core/rotation';
 import { writePlatformParameters } from './platform-parameters';
 import type { ControlDeps } from './reconcile';
-import type { RevertStep, RotationMechanics, StepOutcome } from './rotation-mechanics';
+import type {
+  PublishedPasswords,
+  RevertStep,
+  RotationMechanics,
+  StepOutcome,
+} from './rotation-mechanics';
 import type { RotationSecrets } from './rotation-steps';
 import type { RotationTrail } from './rotation-trail';
 import { elastiCacheApiOf } from './elasticache-client';
@@ -96,9 +101,13 @@ export class ElastiCacheRotation implements RotationMechanics {
     return { record };
   }
 
-  async publish(_record: RotationRecord, secrets: RotationSecrets): Promise<void> {
+  /**
+   * The group is asked for its endpoints and every value rendered before the first put: a
+   * failure there leaves the password parameter as it was (a later one is undone by the
+   * rollback, rotation-phase.ts).
+   */
+  async publish(_record: RotationRecord, passwords: PublishedPasswords): Promise<void> {
     const { cluster, deps } = this;
-    await deps.parameters.put(cluster.passwordParameter, secrets.newPassword, { isSecure: true });
     const group = await this.api.describeReplicationGroup(cluster.replicationGroupId);
     const endpoints = groupEndpointsOf(group);
     if (!endpoints)
@@ -106,7 +115,8 @@ export class ElastiCacheRotation implements RotationMechanics {
         'ELASTICACHE_NO_ENDPOINT',
         `group ${cluster.replicationGroupId} reports no primary or configuration endpoint to publish`,
       );
-    const values = elastiCacheTemplateValues(cluster, endpoints, secrets.newPassword);
+    const values = elastiCacheTemplateValues(cluster, endpoints, passwords.password);
+    await deps.parameters.put(cluster.passwordParameter, passwords.password, { isSecure: true });
     const written = await writePlatformParameters(cluster, deps.parameters, values);
     deps.hooks?.onParametersWritten?.(cluster.name, written);
   }

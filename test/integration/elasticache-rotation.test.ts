@@ -6,6 +6,7 @@ import { setTimeout } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalBackend } from '../../functions/adapters/local/local-backend';
 import { InventorySchema, type ElastiCacheCluster } from '../../functions/core/inventory';
+import type { ParameterStore } from '../../functions/core/ports';
 import { pendingParameterName, previousParameterName } from '../../functions/core/rotation';
 import {
   RotationRefusedError,
@@ -125,6 +126,27 @@ async function bench(
       });
     },
   };
+}
+
+/** `store`, whose first put of `name` fails (a platform parameter write refused). */
+function failingPut(store: ParameterStore, name: string): ParameterStore {
+  let hasFailed = false;
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'put')
+        return (key: string, text: string, options: { readonly isSecure: boolean }) => {
+          if (key === name && !hasFailed) {
+            hasFailed = true;
+            return Promise.reject(new Error(`simulated failure writing ${key}`));
+          }
+          return target.put(key, text, options);
+        };
+      const member: unknown = Reflect.get(target, property, target);
+      return typeof member === 'function'
+        ? (member as (...a: unknown[]) => unknown).bind(target)
+        : member;
+    },
+  });
 }
 
 const value = async (backend: LocalBackend, name: string) =>
@@ -454,6 +476,65 @@ describe('ElastiCache AUTH token rotation', () => {
 });
 
 describe('ElastiCache rollback', () => {
+  it('asks the group for its endpoints before writing anything at publish: a failure there leaves the token parameter untouched', async () => {
+    const { redis, fake, backend, cluster, runner } = await bench(clusterEntry());
+
+    const record = await runner(
+      {},
+      {
+        faults: (point) => {
+          // DescribeReplicationGroups fails once, at the publish step that comes next.
+          if (point === 'rotation:after-verified') fake.failDescribes = 1;
+        },
+      },
+    ).run();
+    const newToken = fake.modifyGroupInputs()[0]?.AuthToken ?? '';
+    const history = await backend.parameters.history(TOKEN_PARAMETER);
+
+    expect(record).toMatchObject({
+      phase: 'rolled-back',
+      error: expect.stringMatching(
+        /DescribeReplicationGroups group orders failed: InternalFailure/,
+      ),
+    });
+    expect(fake.failDescribes).toBe(0);
+    expect(history.map((p) => p.value === OLD_TOKEN)).toEqual([true]);
+    expect(await value(backend, '/test/orders/url')).toBeUndefined();
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(true);
+    expect(await redis.accepts(undefined, newToken)).toBe(false);
+    expect(await backend.state.getLock(cluster.name)).toBeUndefined();
+  });
+
+  it('puts the old token back in the token and platform parameters when publishing failed after writing the token', async () => {
+    const { redis, fake, backend, cluster, runner } = await bench(clusterEntry());
+    const parameters = failingPut(backend.parameters, '/test/orders/url');
+
+    const record = await runner({}, { parameters }).run();
+    const newToken = fake.modifyGroupInputs()[0]?.AuthToken ?? '';
+    const journal = await backend.state.readJournal({ rotationId: record.rotationId });
+
+    expect(record).toMatchObject({
+      phase: 'rolled-back',
+      error: expect.stringContaining('simulated failure writing /test/orders/url'),
+    });
+    expect(newToken).not.toBe('');
+    // The token parameter held the new token for a moment; Redis takes only the old one again.
+    expect(
+      (await backend.parameters.history(TOKEN_PARAMETER)).map((p) =>
+        p.value === OLD_TOKEN ? 'old' : p.value === newToken ? 'new' : 'other',
+      ),
+    ).toEqual(['old', 'new', 'old']);
+    expect(await value(backend, '/test/orders/url')).toBe(
+      `rediss://:${OLD_TOKEN}@127.0.0.1:${redis.port}`,
+    );
+    expect(await backend.parameters.get(previousParameterName(TOKEN_PARAMETER))).toBeUndefined();
+    expect(await backend.parameters.get(pendingParameterName(TOKEN_PARAMETER))).toBeUndefined();
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(true);
+    expect(await redis.accepts(undefined, newToken)).toBe(false);
+    expect(journal.map((j) => `${j.step}:${j.outcome}`)).toContain('rolled-back:started');
+    expect(await backend.state.getLock(cluster.name)).toBeUndefined();
+  });
+
   it('waits out InvalidReplicationGroupState on the SET of the old token and sends it again', async () => {
     const { redis, fake, backend, cluster, runner } = await bench(clusterEntry());
     await runner(

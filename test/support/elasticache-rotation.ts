@@ -154,6 +154,8 @@ export class FakeElastiCache {
   busyModifyGroups = 0;
   /** ModifyReplicationGroup calls still to fail with a service error (500 InternalFailure). */
   failModifyGroups = 0;
+  /** DescribeReplicationGroups calls still to fail with a service error (500 InternalFailure). */
+  failDescribes = 0;
   private describesModifying = 0;
   private userDescribesModifying = 0;
   private passwordCount = 1;
@@ -164,6 +166,10 @@ export class FakeElastiCache {
   ) {
     const mock = this.mock;
     mock.on(DescribeReplicationGroupsCommand).callsFake(() => {
+      if (this.failDescribes > 0) {
+        this.failDescribes -= 1;
+        throw internalFailure();
+      }
       const isModifying = this.describesModifying > 0;
       if (isModifying) this.describesModifying -= 1;
       return { ReplicationGroups: [this.group(isModifying)] };
@@ -173,12 +179,7 @@ export class FakeElastiCache {
       .callsFake(async (input: ModifyReplicationGroupCommandInput) => {
         if (this.failModifyGroups > 0) {
           this.failModifyGroups -= 1;
-          throw new ElastiCacheServiceException({
-            name: 'InternalFailure',
-            $fault: 'server',
-            message: 'The request processing has failed because of an unknown error.',
-            $metadata: { httpStatusCode: 500 },
-          });
+          throw internalFailure();
         }
         if (this.busyModifyGroups > 0) {
           this.busyModifyGroups -= 1;
@@ -298,4 +299,14 @@ export class FakeElastiCache {
       ARN: `arn:aws:elasticache:${REGION}:123456789012:user:${APP_USER}`,
     };
   }
+}
+
+/** A 500 of the service: not an error a caller waits out. */
+function internalFailure(): ElastiCacheServiceException {
+  return new ElastiCacheServiceException({
+    name: 'InternalFailure',
+    $fault: 'server',
+    message: 'The request processing has failed because of an unknown error.',
+    $metadata: { httpStatusCode: 500 },
+  });
 }
