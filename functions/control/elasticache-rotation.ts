@@ -8,7 +8,13 @@ import type { ElastiCacheApi } from '../core/elasticache';
 import { ElastiCacheGroupBusyError, ElastiCacheUserBusyError } from '../core/elasticache';
 import { dataConnection } from '../core/connection';
 import { elastiCacheTemplateValues, groupEndpointsOf } from '../core/template-values';
-import { changeAction, groupBusy, isTokenRotation, userBusy } from '../core/elasticache-rotation';
+import {
+  changeAction,
+  groupBusy,
+  isRevertRequired,
+  isTokenRotation,
+  userBusy,
+} from '../core/elasticache-rotation';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../core/endpoint';
 import { GatewayError, RedisHaError } from '../core/errors';
 import type { ElastiCacheCluster } from '../core/inventory';
@@ -145,7 +151,10 @@ export class ElastiCacheRotation implements RotationMechanics {
     return outcome;
   }
 
-  /** Before publishing: SET the old token again, or ModifyUser with the old password alone. */
+  /**
+   * Before publishing: SET the old token again, or ModifyUser with the old password alone. Sent
+   * at least once after an add-new request, applied or not (`isRevertRequired`).
+   */
   async revert(record: RotationRecord, secrets: RotationSecrets): Promise<RevertStep> {
     const none = { skipped: [], unreverted: [], unpersisted: [] };
     // Nothing was ever asked of ElastiCache: the old one is still the only one.
@@ -157,7 +166,8 @@ export class ElastiCacheRotation implements RotationMechanics {
       what: this.isToken
         ? `ModifyReplicationGroup ${this.cluster.replicationGroupId} AuthTokenUpdateStrategy SET with the old token`
         : `ModifyUser ${this.cluster.userId} with the old password alone`,
-      isApplied: async () => !(await this.accepts(record, newPassword)),
+      isApplied: async () =>
+        !isRevertRequired(record.requestedChange) && !(await this.accepts(record, newPassword)),
       request: () =>
         this.isToken
           ? this.api.modifyAuthToken(this.cluster.replicationGroupId, oldPassword, 'SET')

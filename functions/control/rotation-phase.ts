@@ -221,7 +221,7 @@ class PhaseRun {
       case 'roll-back':
         return {
           record: await this.trail.save(
-            { ...record, phase: 'rolling-back', error: message },
+            { ...(await this.savedInStep(record)), phase: 'rolling-back', error: message },
             phase,
           ),
           failure: message,
@@ -236,6 +236,16 @@ class PhaseRun {
         });
         throw new RotationStepError(this.cluster.name, phase, message);
     }
+  }
+
+  /**
+   * `record` as the failed step left it stored: a step may save what it asked for before its
+   * call (ElastiCache's `requestedChange`), and the rollback must know that a call that then
+   * failed (a timeout) may still have reached ElastiCache.
+   */
+  private async savedInStep(record: RotationRecord): Promise<RotationRecord> {
+    const stored = await this.deps.state.getRotation(this.cluster.name, record.rotationId);
+    return stored?.phase === record.phase ? stored : record;
   }
 
   private async loadSecrets(): Promise<RotationSecrets> {

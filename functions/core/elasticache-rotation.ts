@@ -7,7 +7,7 @@ import { formatEndpoint } from './endpoint';
 import type { ElastiCacheGroup, ElastiCacheUser } from './elasticache';
 import { EventType } from './events';
 import type { ElastiCacheCluster } from './inventory';
-import { pendingParameterName } from './rotation';
+import { pendingParameterName, type RequestedChange } from './rotation';
 import { groupEndpointsOf } from './template-values';
 
 /** True for an AUTH token rotation, false for an RBAC user's password (`userId`). */
@@ -63,6 +63,17 @@ export function changeAction(progress: ChangeProgress): ChangeAction {
   if (progress.isApplied) return 'done';
   const ago = progress.requestedMsAgo;
   return ago !== null && ago >= 0 && ago < CHANGE_SETTLE_MS ? 'wait' : 'request';
+}
+
+/**
+ * Whether a rollback sends its revert (SET the old token, ModifyUser with the old password
+ * alone) whatever the data plane shows: once the new one was asked for, ElastiCache may still
+ * apply it (the call timed out on our side, the group still reads `available`), and a rollback
+ * that took "the new one is refused" for done would leave it valid later, known to nobody. The
+ * revert is idempotent; ElastiCache applies it after the change before it.
+ */
+export function isRevertRequired(requested: RequestedChange | undefined): boolean {
+  return requested?.change === 'add-new';
 }
 
 /** A refusal to start: what is wrong, and whether `--force` may override it. */

@@ -8,6 +8,7 @@ import {
   changeAction,
   elastiCacheRotationPlan,
   groupBusy,
+  isRevertRequired,
   pollDelayMs,
   startRefusal,
   userBusy,
@@ -74,6 +75,19 @@ describe('changeAction', () => {
       expect(changeAction({ busy, isApplied, requestedMsAgo })).toBe(action);
     },
   );
+});
+
+describe('isRevertRequired', () => {
+  it.each([
+    // ROTATE or ModifyUser [old, new] asked for: it may still be applied, revert whatever shows.
+    { change: 'add-new', isRequired: true },
+    // The revert itself was asked for: its effect on the data plane decides.
+    { change: 'restore-old', isRequired: false },
+    { change: undefined, isRequired: false },
+  ] as const)('after a $change request it is $isRequired', ({ change, isRequired }) => {
+    const requested = change ? { change, at: '2026-11-25T08:00:01.000Z' } : undefined;
+    expect(isRevertRequired(requested)).toBe(isRequired);
+  });
 });
 
 describe('groupBusy and userBusy', () => {

@@ -535,6 +535,33 @@ describe('ElastiCache rollback', () => {
     expect(await backend.state.getLock(cluster.name)).toBeUndefined();
   });
 
+  it('sends the SET of the old token after a ROTATE that timed out but reached ElastiCache, so the new token never becomes valid', async () => {
+    const { redis, fake, backend, cluster, runner } = await bench(clusterEntry());
+    fake.deferNextModifyGroup = true;
+
+    const record = await runner().run();
+    const newToken = fake.modifyGroupInputs()[0]?.AuthToken ?? '';
+    // Whatever ElastiCache still had queued is applied by now.
+    await fake.applyDeferred();
+
+    expect(record).toMatchObject({
+      phase: 'rolled-back',
+      error: expect.stringContaining('TimeoutError'),
+    });
+    expect(
+      fake
+        .modifyGroupInputs()
+        .map((i) => [i.AuthTokenUpdateStrategy, i.AuthToken === OLD_TOKEN ? 'old' : 'new']),
+    ).toEqual([
+      ['ROTATE', 'new'],
+      ['SET', 'old'],
+    ]);
+    expect(await redis.accepts(undefined, newToken)).toBe(false);
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(true);
+    expect(await value(backend, TOKEN_PARAMETER)).toBe(OLD_TOKEN);
+    expect(await backend.state.getLock(cluster.name)).toBeUndefined();
+  });
+
   it('waits out InvalidReplicationGroupState on the SET of the old token and sends it again', async () => {
     const { redis, fake, backend, cluster, runner } = await bench(clusterEntry());
     await runner(

@@ -156,6 +156,13 @@ export class FakeElastiCache {
   failModifyGroups = 0;
   /** DescribeReplicationGroups calls still to fail with a service error (500 InternalFailure). */
   failDescribes = 0;
+  /**
+   * The next ModifyReplicationGroup reaches ElastiCache but the caller times out, and the group
+   * still reads `available`: the change is applied only before the next ModifyReplicationGroup
+   * (ElastiCache applies modifications in order) or at `applyDeferred()`.
+   */
+  deferNextModifyGroup = false;
+  private deferred: ModifyReplicationGroupCommandInput | undefined;
   private describesModifying = 0;
   private userDescribesModifying = 0;
   private passwordCount = 1;
@@ -188,12 +195,15 @@ export class FakeElastiCache {
             $metadata: { httpStatusCode: 400 },
           });
         }
-        const token = input.AuthToken ?? '';
-        await this.redis.admin(
-          input.AuthTokenUpdateStrategy === 'ROTATE'
-            ? ['ACL', 'SETUSER', 'default', `>${token}`]
-            : ['ACL', 'SETUSER', 'default', 'resetpass', `>${token}`],
-        );
+        await this.applyDeferred();
+        if (this.deferNextModifyGroup) {
+          this.deferNextModifyGroup = false;
+          this.deferred = input;
+          throw Object.assign(new Error('Connection timed out after 3000 ms'), {
+            name: 'TimeoutError',
+          });
+        }
+        await this.applyTokenChange(input);
         this.describesModifying = this.options.modifyingDescribes ?? 2;
         return { ReplicationGroup: this.group(true) };
       });
@@ -235,6 +245,13 @@ export class FakeElastiCache {
     return () => api;
   }
 
+  /** Applies the change of a deferred ModifyReplicationGroup, if one waits. */
+  async applyDeferred(): Promise<void> {
+    const input = this.deferred;
+    this.deferred = undefined;
+    if (input) await this.applyTokenChange(input);
+  }
+
   /** The inputs of every ModifyReplicationGroup call, in order. */
   modifyGroupInputs(): ModifyReplicationGroupCommandInput[] {
     return this.mock.commandCalls(ModifyReplicationGroupCommand).map((call) => call.args[0].input);
@@ -247,6 +264,15 @@ export class FakeElastiCache {
 
   restore(): void {
     this.mock.restore();
+  }
+
+  private async applyTokenChange(input: ModifyReplicationGroupCommandInput): Promise<void> {
+    const token = input.AuthToken ?? '';
+    await this.redis.admin(
+      input.AuthTokenUpdateStrategy === 'ROTATE'
+        ? ['ACL', 'SETUSER', 'default', `>${token}`]
+        : ['ACL', 'SETUSER', 'default', 'resetpass', `>${token}`],
+    );
   }
 
   /** A cluster-mode-disabled group of a primary and a replica, shaped as the API answers. */
