@@ -6,7 +6,6 @@ import { setTimeout } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalBackend } from '../../functions/adapters/local/local-backend';
 import { InventorySchema, type ElastiCacheCluster } from '../../functions/core/inventory';
-import type { ParameterStore } from '../../functions/core/ports';
 import { pendingParameterName, previousParameterName } from '../../functions/core/rotation';
 import {
   RotationRefusedError,
@@ -25,6 +24,7 @@ import {
   type FakeGroupOptions,
 } from '../support/elasticache-rotation';
 import { cli } from '../support/in-process-cli';
+import { failingPut } from '../support/failing-parameters';
 import { expectNoSecret } from '../support/secrets';
 import { controlDepsFor, Harness, writeInventory } from '../support/topology';
 
@@ -126,27 +126,6 @@ async function bench(
       });
     },
   };
-}
-
-/** `store`, whose first put of `name` fails (a platform parameter write refused). */
-function failingPut(store: ParameterStore, name: string): ParameterStore {
-  let hasFailed = false;
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'put')
-        return (key: string, text: string, options: { readonly isSecure: boolean }) => {
-          if (key === name && !hasFailed) {
-            hasFailed = true;
-            return Promise.reject(new Error(`simulated failure writing ${key}`));
-          }
-          return target.put(key, text, options);
-        };
-      const member: unknown = Reflect.get(target, property, target);
-      return typeof member === 'function'
-        ? (member as (...a: unknown[]) => unknown).bind(target)
-        : member;
-    },
-  });
 }
 
 const value = async (backend: LocalBackend, name: string) =>
