@@ -19,6 +19,7 @@ import { formatEndpoint, parseEndpoint, type Endpoint } from '../core/endpoint';
 import { GatewayError, RedisHaError } from '../core/errors';
 import type { ElastiCacheCluster } from '../core/inventory';
 import type { RequestedChange, RotationRecord } from '../core/rotation';
+import { elastiCacheApiOf } from './elasticache-client';
 import { writePlatformParameters } from './platform-parameters';
 import type { ControlDeps } from './reconcile';
 import type {
@@ -29,7 +30,6 @@ import type {
 } from './rotation-mechanics';
 import type { RotationSecrets } from './rotation-steps';
 import type { RotationTrail } from './rotation-trail';
-import { elastiCacheApiOf } from './elasticache-client';
 
 /**
  * Whether `endpoint` takes AUTH with `password` (as the cluster's client) and answers PING:
