@@ -14,7 +14,7 @@ export function elastiCacheApiOf(
   if (!deps.elasticache)
     throw new RedisHaError(
       'ELASTICACHE_NOT_WIRED',
-      `${cluster.name}: this runtime has no ElastiCache API client (ControlDeps.elasticache)`,
+      `${cluster.name}: no ElastiCache API client is configured in this deployment (ControlDeps.elasticache)`,
     );
   return deps.elasticache(cluster.region);
 }

@@ -39,7 +39,8 @@ describe('elastiCacheApiOf', () => {
     const deps = { ...controlDepsFor(harness.backend()), elasticache: undefined };
     const expected = {
       code: 'ELASTICACHE_NOT_WIRED',
-      message: 'orders: this runtime has no ElastiCache API client (ControlDeps.elasticache)',
+      message:
+        'orders: no ElastiCache API client is configured in this deployment (ControlDeps.elasticache)',
     };
 
     expect(() => elastiCacheApiOf(cluster, {})).toThrow(expect.objectContaining(expected));
