@@ -3,7 +3,6 @@
 // committed conditionally. A new primary in any shard publishes redis-ha.master.changed for
 // that shard and re-renders the parameters.
 import type { ClusterState } from '../core/cluster-state';
-import { RedisHaError } from '../core/errors';
 import type { ElastiCacheCluster } from '../core/inventory';
 import { primaryDigestKey } from '../core/shard-primaries';
 import {
@@ -12,6 +11,7 @@ import {
   groupEndpointsOf,
 } from '../core/template-values';
 import { actOnVerdict, ReconcileAbortedError, reconcileReport } from './act-on-verdict';
+import { elastiCacheApiOf } from './elasticache-client';
 import { probeElastiCache, type ElastiCacheProbeResult } from './elasticache-probe';
 import type { ControlDeps, ReconcileOptions, ReconcileReport } from './reconcile';
 
@@ -41,18 +41,13 @@ export async function reconcileElastiCache(
   options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
   const { signal } = options;
-  if (!deps.elasticache) {
-    throw new RedisHaError(
-      'NOT_CONFIGURED',
-      `${cluster.name}: no ElastiCache API client is configured in this deployment`,
-    );
-  }
+  const api = elastiCacheApiOf(cluster, deps);
   if (signal?.aborted) throw new ReconcileAbortedError(cluster.name);
   const previous = await deps.state.getClusterState(cluster.name);
   const now = deps.clock.now();
   const probe = await probeElastiCache(
     cluster,
-    { api: deps.elasticache(cluster.region), gateway: deps.gateway, parameters: deps.parameters },
+    { api, gateway: deps.gateway, parameters: deps.parameters },
     { eventsSince: eventsSince(previous, now), ...(signal ? { signal } : {}) },
   );
   if (signal?.aborted) throw new ReconcileAbortedError(cluster.name);

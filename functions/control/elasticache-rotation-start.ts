@@ -5,14 +5,15 @@
 import { gracePeriodMs } from '../core/cluster-addresses';
 import type { ElastiCacheGroup, ElastiCacheUser } from '../core/elasticache';
 import {
-  clientEndpoint,
   elastiCacheRotationPlan,
   startRefusal,
   type StartRefusal,
 } from '../core/elasticache-rotation';
 import { formatEndpoint } from '../core/endpoint';
 import type { ElastiCacheCluster } from '../core/inventory';
-import { acceptsPassword, elastiCacheApiOf } from './elasticache-rotation';
+import { groupEndpointsOf } from '../core/template-values';
+import { elastiCacheApiOf } from './elasticache-client';
+import { acceptsPassword } from './elasticache-rotation';
 import type { ControlDeps } from './reconcile';
 import { RotationRefusedError } from './rotation-errors';
 
@@ -40,7 +41,7 @@ export async function elastiCacheStart(
   const { group, refusal } = await preflight(cluster, deps);
   if (refusal && (!refusal.isForceable || !isForced))
     throw new RotationRefusedError(cluster.name, refusal.text, refusal.isForceable);
-  const endpoint = clientEndpoint(group);
+  const endpoint = groupEndpointsOf(group)?.primary;
   return { nodes: endpoint ? [formatEndpoint(endpoint)] : [], sentinels: [] };
 }
 
@@ -82,7 +83,7 @@ async function storedRefusal(
   deps: ControlDeps,
   group: ElastiCacheGroup,
 ): Promise<StartRefusal | null> {
-  const endpoint = clientEndpoint(group);
+  const endpoint = groupEndpointsOf(group)?.primary;
   const stored = (await deps.parameters.get(cluster.passwordParameter))?.value;
   if (!endpoint || !stored) return null;
   if (await acceptsPassword(cluster, deps, endpoint, stored)) return null;

@@ -5,29 +5,31 @@
 // applied ROTATE is never sent twice. Nothing here sleeps: a change still being applied comes
 // back as `waitingFor` (the local runner polls, Step Functions retries). No secret in any text.
 import type { ElastiCacheApi } from '../core/elasticache';
-import { ElastiCacheUserBusyError } from '../core/elasticache';
+import { ElastiCacheGroupBusyError, ElastiCacheUserBusyError } from '../core/elasticache';
 import { dataConnection } from '../core/connection';
 import { elastiCacheTemplateValues, groupEndpointsOf } from '../core/template-values';
-import { changeAction, groupBusy, isTokenRotation, userBusy } from '../core/elasticache-rotation';
+import {
+  changeAction,
+  groupBusy,
+  isRevertRequired,
+  isTokenRotation,
+  userBusy,
+} from '../core/elasticache-rotation';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../core/endpoint';
 import { GatewayError, RedisHaError } from '../core/errors';
 import type { ElastiCacheCluster } from '../core/inventory';
 import type { RequestedChange, RotationRecord } from '../core/rotation';
+import { elastiCacheApiOf } from './elasticache-client';
 import { writePlatformParameters } from './platform-parameters';
 import type { ControlDeps } from './reconcile';
-import type { RevertStep, RotationMechanics, StepOutcome } from './rotation-mechanics';
+import type {
+  PublishedPasswords,
+  RevertStep,
+  RotationMechanics,
+  StepOutcome,
+} from './rotation-mechanics';
 import type { RotationSecrets } from './rotation-steps';
 import type { RotationTrail } from './rotation-trail';
-
-/** The ElastiCache API of the cluster's Region, or a clear error when the runtime has none. */
-export function elastiCacheApiOf(cluster: ElastiCacheCluster, deps: ControlDeps): ElastiCacheApi {
-  if (!deps.elasticache)
-    throw new RedisHaError(
-      'ELASTICACHE_NOT_WIRED',
-      `${cluster.name}: this runtime has no ElastiCache API client (ControlDeps.elasticache)`,
-    );
-  return deps.elasticache(cluster.region);
-}
 
 /**
  * Whether `endpoint` takes AUTH with `password` (as the cluster's client) and answers PING:
@@ -105,9 +107,13 @@ export class ElastiCacheRotation implements RotationMechanics {
     return { record };
   }
 
-  async publish(_record: RotationRecord, secrets: RotationSecrets): Promise<void> {
+  /**
+   * The group is asked for its endpoints and every value rendered before the first put: a
+   * failure there leaves the password parameter as it was (a later one is undone by the
+   * rollback, rotation-phase.ts).
+   */
+  async publish(_record: RotationRecord, passwords: PublishedPasswords): Promise<void> {
     const { cluster, deps } = this;
-    await deps.parameters.put(cluster.passwordParameter, secrets.newPassword, { isSecure: true });
     const group = await this.api.describeReplicationGroup(cluster.replicationGroupId);
     const endpoints = groupEndpointsOf(group);
     if (!endpoints)
@@ -115,7 +121,8 @@ export class ElastiCacheRotation implements RotationMechanics {
         'ELASTICACHE_NO_ENDPOINT',
         `group ${cluster.replicationGroupId} reports no primary or configuration endpoint to publish`,
       );
-    const values = elastiCacheTemplateValues(cluster, endpoints, secrets.newPassword);
+    const values = elastiCacheTemplateValues(cluster, endpoints, passwords.password);
+    await deps.parameters.put(cluster.passwordParameter, passwords.password, { isSecure: true });
     const written = await writePlatformParameters(cluster, deps.parameters, values);
     deps.hooks?.onParametersWritten?.(cluster.name, written);
   }
@@ -144,7 +151,10 @@ export class ElastiCacheRotation implements RotationMechanics {
     return outcome;
   }
 
-  /** Before publishing: SET the old token again, or ModifyUser with the old password alone. */
+  /**
+   * Before publishing: SET the old token again, or ModifyUser with the old password alone. Sent
+   * at least once after an add-new request, applied or not (`isRevertRequired`).
+   */
   async revert(record: RotationRecord, secrets: RotationSecrets): Promise<RevertStep> {
     const none = { skipped: [], unreverted: [], unpersisted: [] };
     // Nothing was ever asked of ElastiCache: the old one is still the only one.
@@ -156,7 +166,8 @@ export class ElastiCacheRotation implements RotationMechanics {
       what: this.isToken
         ? `ModifyReplicationGroup ${this.cluster.replicationGroupId} AuthTokenUpdateStrategy SET with the old token`
         : `ModifyUser ${this.cluster.userId} with the old password alone`,
-      isApplied: async () => !(await this.accepts(record, newPassword)),
+      isApplied: async () =>
+        !isRevertRequired(record.requestedChange) && !(await this.accepts(record, newPassword)),
       request: () =>
         this.isToken
           ? this.api.modifyAuthToken(this.cluster.replicationGroupId, oldPassword, 'SET')
@@ -207,13 +218,11 @@ export class ElastiCacheRotation implements RotationMechanics {
     try {
       await how.request();
     } catch (error) {
-      // InvalidUserState: the user is still applying an earlier change, and this one was not
-      // taken: forget it (so nothing waits for it to show) and ask again once the user is active.
-      if (error instanceof ElastiCacheUserBusyError)
-        return {
-          record: await this.trail.save(record, saved.phase),
-          waitingFor: `ElastiCache user ${error.userId} to be active (InvalidUserState)`,
-        };
+      // InvalidUserState / InvalidReplicationGroupState: the user or group is busy with another
+      // change (or a snapshot that started after `busy()` looked), and this one was not taken:
+      // forget it (so nothing waits for it to show) and ask again once it is free.
+      const busy = busyError(error);
+      if (busy) return { record: await this.trail.save(record, saved.phase), waitingFor: busy };
       throw error;
     }
     return { record: saved, waitingFor: `${how.what} to be applied` };
@@ -258,4 +267,13 @@ export class ElastiCacheRotation implements RotationMechanics {
   private get userId(): string {
     return this.cluster.userId ?? '';
   }
+}
+
+/** What a refused change waits for when ElastiCache refused it as busy, or null. */
+function busyError(error: unknown): string | null {
+  if (error instanceof ElastiCacheUserBusyError)
+    return `ElastiCache user ${error.userId} to be active (InvalidUserState)`;
+  if (error instanceof ElastiCacheGroupBusyError)
+    return `replication group ${error.replicationGroupId} to be available (InvalidReplicationGroupState)`;
+  return null;
 }

@@ -7,7 +7,7 @@ import { isSentinel } from '../core/cluster-kind';
 import type { RotationRecord } from '../core/rotation';
 import { ElastiCacheRotation } from './elasticache-rotation';
 import type { ControlDeps } from './reconcile';
-import type { RevertOutcome, RotationSecrets } from './rotation-steps';
+import type { PasswordPair, RevertOutcome, RotationSecrets } from './rotation-steps';
 import type { RotationTrail } from './rotation-trail';
 import { SentinelRotation } from './sentinel-rotation';
 
@@ -19,6 +19,21 @@ export interface StepOutcome {
    * waits for, in words for a person and free of secrets. Run the same phase again later.
    */
   readonly waitingFor?: string;
+}
+
+/** What `publish` puts where platforms read it: the new passwords, or the old ones back. */
+export interface PublishedPasswords {
+  readonly password: string;
+  /** The sentinels' own password, when it rotates. */
+  readonly sentinelPassword?: string;
+}
+
+/** The new passwords of `secrets` (step 6), or the old ones (a rollback restoring them). */
+export function passwordsOf(secrets: RotationSecrets, which: 'new' | 'old'): PublishedPasswords {
+  const pick = (pair: PasswordPair) => (which === 'new' ? pair.newPassword : pair.oldPassword);
+  return secrets.sentinel
+    ? { password: pick(secrets), sentinelPassword: pick(secrets.sentinel) }
+    : { password: pick(secrets) };
 }
 
 /** A rollback attempt: what it could not do, or what it still waits for. */
@@ -33,8 +48,11 @@ export interface RotationMechanics {
   updateSentinels(record: RotationRecord, secrets: RotationSecrets): Promise<StepOutcome>;
   /** `sentinels-updated` → `verified`: the new password proven by a real AUTH. */
   verify(record: RotationRecord, secrets: RotationSecrets): Promise<StepOutcome>;
-  /** Part of `verified` → `published`: the password and platform parameters hold the new one. */
-  publish(record: RotationRecord, secrets: RotationSecrets): Promise<void>;
+  /**
+   * Part of `verified` → `published`: the password and platform parameters hold `passwords`
+   * (the new ones; a rollback after a publish that failed part-way puts the old ones back).
+   */
+  publish(record: RotationRecord, passwords: PublishedPasswords): Promise<void>;
   /** `published` → `old-removed`: only the new password remains, the old one proven refused. */
   removeOldPassword(record: RotationRecord, secrets: RotationSecrets): Promise<StepOutcome>;
   /** `rolling-back`: the old password the only one again. */

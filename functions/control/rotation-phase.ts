@@ -12,9 +12,19 @@ import { noFaults } from './fault-points';
 import type { ControlDeps } from './reconcile';
 import { RotationStepError } from './rotation-errors';
 import { acquireRotationLock, lockedError } from './rotation-lock';
-import { mechanicsFor, type RotationMechanics, type StepOutcome } from './rotation-mechanics';
+import {
+  mechanicsFor,
+  passwordsOf,
+  type RotationMechanics,
+  type StepOutcome,
+} from './rotation-mechanics';
 import { closeRolledBack, type Closing } from './rotation-rollback';
-import { deleteInFlightCopies, loadSecrets, storePending } from './rotation-secrets';
+import {
+  deleteInFlightCopies,
+  holdsOldPasswords,
+  loadSecrets,
+  storePending,
+} from './rotation-secrets';
 import { rotationFindings } from './rotation-start';
 import type { RotationSecrets } from './rotation-steps';
 import { RotationTrail } from './rotation-trail';
@@ -211,7 +221,7 @@ class PhaseRun {
       case 'roll-back':
         return {
           record: await this.trail.save(
-            { ...record, phase: 'rolling-back', error: message },
+            { ...(await this.savedInStep(record)), phase: 'rolling-back', error: message },
             phase,
           ),
           failure: message,
@@ -228,6 +238,16 @@ class PhaseRun {
     }
   }
 
+  /**
+   * `record` as the failed step left it stored: a step may save what it asked for before its
+   * call (ElastiCache's `requestedChange`), and the rollback must know that a call that then
+   * failed (a timeout) may still have reached ElastiCache.
+   */
+  private async savedInStep(record: RotationRecord): Promise<RotationRecord> {
+    const stored = await this.deps.state.getRotation(this.cluster.name, record.rotationId);
+    return stored?.phase === record.phase ? stored : record;
+  }
+
   private async loadSecrets(): Promise<RotationSecrets> {
     this.secrets = await loadSecrets(this.cluster, this.deps.parameters);
     return this.secrets;
@@ -239,7 +259,7 @@ class PhaseRun {
     secrets: RotationSecrets,
   ): Promise<RotationRecord> {
     const { cluster, deps } = this;
-    await this.mechanics.publish(record, secrets);
+    await this.mechanics.publish(record, passwordsOf(secrets, 'new'));
     const graceEndsAt = new Date(deps.clock.now().getTime() + record.gracePeriodMs).toISOString();
     // The lock covers the grace period, so nobody starts another rotation meanwhile.
     await this.lock(record.rotationId, record.gracePeriodMs + this.options.leaseMs);
@@ -264,12 +284,30 @@ class PhaseRun {
   private async rollBack(
     record: RotationRecord,
   ): Promise<{ record: RotationRecord; waitingFor?: string }> {
-    const step = await this.mechanics.revert(record, await this.loadSecrets());
+    const secrets = await this.loadSecrets();
+    const step = await this.mechanics.revert(record, secrets);
     if ('waitingFor' in step) return step;
     const outcome = step.reverted;
     if (outcome.unreverted.length > 0)
       throw new RedisHaError('ROLLBACK_INCOMPLETE', outcome.unreverted.join('; '));
+    await this.restorePublished(step.record, secrets);
     return { record: await closeRolledBack(this.closing, step.record, outcome) };
+  }
+
+  /**
+   * A publish that failed part-way left a new password where platforms read it, which Redis
+   * refuses again now: the old passwords go back there, and the platform parameters are
+   * rendered with them, before closing deletes `/previous`, their only other copy.
+   */
+  private async restorePublished(record: RotationRecord, secrets: RotationSecrets): Promise<void> {
+    if (await holdsOldPasswords(this.cluster, this.deps.parameters, secrets)) return;
+    await this.mechanics.publish(record, passwordsOf(secrets, 'old'));
+    await this.trail.journal(
+      record,
+      'rolled-back',
+      'started',
+      `${this.cluster.passwordParameter} and the platform parameters hold the old password again (a failed publish had changed them)`,
+    );
   }
 
   private lock(rotationId: string, leaseMs: number): Promise<boolean> {

@@ -60,6 +60,21 @@ export async function loadSecrets(
   return toSecrets(pairs);
 }
 
+/**
+ * Whether the rotating parameters hold the old passwords of `secrets`: false once a publish
+ * (even one that failed part-way) put a new one there.
+ */
+export async function holdsOldPasswords(
+  cluster: Cluster,
+  parameters: ParameterStore,
+  secrets: RotationSecrets,
+): Promise<boolean> {
+  const names = rotatingParameters(cluster);
+  const olds = [secrets.oldPassword, secrets.sentinel?.oldPassword];
+  const found = await parameters.getMany(names);
+  return names.every((name, i) => found.get(name)?.value === olds[i]);
+}
+
 /** Removes the pending and previous copies (a missing one is fine). */
 export async function deleteInFlightCopies(
   cluster: Cluster,

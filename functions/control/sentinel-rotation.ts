@@ -9,7 +9,12 @@ import { templateValues } from '../core/template-values';
 import { writePlatformParameters } from './platform-parameters';
 import { loadCredentials, probeCluster } from './probe-cluster';
 import type { ControlDeps } from './reconcile';
-import type { RevertStep, RotationMechanics, StepOutcome } from './rotation-mechanics';
+import type {
+  PublishedPasswords,
+  RevertStep,
+  RotationMechanics,
+  StepOutcome,
+} from './rotation-mechanics';
 import { RotationSteps, type RotationSecrets } from './rotation-steps';
 
 export class SentinelRotation implements RotationMechanics {
@@ -46,13 +51,13 @@ export class SentinelRotation implements RotationMechanics {
     return { record };
   }
 
-  /** Step 6: platforms read the new password from now on. */
-  async publish(_record: RotationRecord, secrets: RotationSecrets): Promise<void> {
+  /** Step 6: platforms read `passwords` from now on. */
+  async publish(_record: RotationRecord, passwords: PublishedPasswords): Promise<void> {
     const { cluster, deps } = this;
-    const { newPassword } = secrets;
-    await deps.parameters.put(cluster.passwordParameter, newPassword, { isSecure: true });
-    if (secrets.sentinel && cluster.sentinelPasswordParameter) {
-      await deps.parameters.put(cluster.sentinelPasswordParameter, secrets.sentinel.newPassword, {
+    const { password, sentinelPassword } = passwords;
+    await deps.parameters.put(cluster.passwordParameter, password, { isSecure: true });
+    if (sentinelPassword !== undefined && cluster.sentinelPasswordParameter) {
+      await deps.parameters.put(cluster.sentinelPasswordParameter, sentinelPassword, {
         isSecure: true,
       });
     }
@@ -65,7 +70,7 @@ export class SentinelRotation implements RotationMechanics {
         ? mapAddress(cluster, state.master)
         : null;
     if (master) {
-      const values = templateValues(cluster, master, newPassword);
+      const values = templateValues(cluster, master, password);
       const written = await writePlatformParameters(cluster, deps.parameters, values);
       deps.hooks?.onParametersWritten?.(cluster.name, written);
     }

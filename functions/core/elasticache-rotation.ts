@@ -3,20 +3,16 @@
 // step that changes ElastiCache does next (ask, wait, or nothing: never ask twice for a change
 // that took effect), why a rotation is refused, and the dry-run plan. Pure: no I/O, no clock.
 import { elastiCacheUsername } from './connection';
-import { formatEndpoint, type Endpoint } from './endpoint';
+import { formatEndpoint } from './endpoint';
 import type { ElastiCacheGroup, ElastiCacheUser } from './elasticache';
 import { EventType } from './events';
 import type { ElastiCacheCluster } from './inventory';
-import { pendingParameterName } from './rotation';
+import { pendingParameterName, type RequestedChange } from './rotation';
+import { groupEndpointsOf } from './template-values';
 
 /** True for an AUTH token rotation, false for an RBAC user's password (`userId`). */
 export function isTokenRotation(cluster: ElastiCacheCluster): boolean {
   return !cluster.userId;
-}
-
-/** Where clients authenticate: the configuration endpoint (cluster mode), else the primary's. */
-export function clientEndpoint(group: ElastiCacheGroup): Endpoint | undefined {
-  return group.configurationEndpoint ?? group.nodeGroups[0]?.primaryEndpoint;
 }
 
 /**
@@ -69,6 +65,17 @@ export function changeAction(progress: ChangeProgress): ChangeAction {
   return ago !== null && ago >= 0 && ago < CHANGE_SETTLE_MS ? 'wait' : 'request';
 }
 
+/**
+ * Whether a rollback sends its revert (SET the old token, ModifyUser with the old password
+ * alone) whatever the data plane shows: once the new one was asked for, ElastiCache may still
+ * apply it (the call timed out on our side, the group still reads `available`), and a rollback
+ * that took "the new one is refused" for done would leave it valid later, known to nobody. The
+ * revert is idempotent; ElastiCache applies it after the change before it.
+ */
+export function isRevertRequired(requested: RequestedChange | undefined): boolean {
+  return requested?.change === 'add-new';
+}
+
 /** A refusal to start: what is wrong, and whether `--force` may override it. */
 export interface StartRefusal {
   readonly text: string;
@@ -88,7 +95,7 @@ export function startRefusal(
       text: `replication group ${id} has no AUTH token (AuthTokenEnabled is false): a ROTATE would add one while connections without a token stay allowed, leaving passwordless access open. Turn AUTH on first (ModifyReplicationGroup with an AuthToken and AuthTokenUpdateStrategy SET), or set userId for an RBAC user`,
     };
   }
-  if (!clientEndpoint(group))
+  if (!groupEndpointsOf(group)?.primary)
     return { isForceable: false, text: `replication group ${id} reports no primary endpoint` };
   if (cluster.userId) {
     if (!user)
@@ -125,7 +132,7 @@ export function elastiCacheRotationPlan(
 ): string[] {
   const { group, refusal } = input;
   const id = cluster.replicationGroupId;
-  const endpoint = clientEndpoint(group);
+  const endpoint = groupEndpointsOf(group)?.primary;
   const at = endpoint ? formatEndpoint(endpoint) : '(no endpoint)';
   const user = elastiCacheUsername(cluster);
   const isToken = isTokenRotation(cluster);

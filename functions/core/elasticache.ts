@@ -92,7 +92,10 @@ export interface ElastiCacheApi {
   describeReplicationGroup(replicationGroupId: string): Promise<ElastiCacheGroup>;
   /** Events of the group and of its cache clusters since `since`, oldest first. */
   describeEvents(replicationGroupId: string, since: Date): Promise<ElastiCacheEventsRead>;
-  /** `ModifyReplicationGroup` with `AuthToken`, the strategy and `ApplyImmediately`. */
+  /**
+   * `ModifyReplicationGroup` with `AuthToken`, the strategy and `ApplyImmediately`. A group not
+   * available throws `ElastiCacheGroupBusyError`: wait and retry.
+   */
   modifyAuthToken(
     replicationGroupId: string,
     token: string,
@@ -133,6 +136,21 @@ export class ElastiCacheUserBusyError extends RedisHaError {
       `ElastiCache user ${userId} is not active yet (InvalidUserState): retry after it is`,
     );
     this.name = 'ElastiCacheUserBusyError';
+  }
+}
+
+/**
+ * The replication group cannot take a modification now (ElastiCache's
+ * `InvalidReplicationGroupState`: a snapshot, a maintenance or another modification started
+ * after the caller saw it `available`): not a failure, wait until it is available and call again.
+ */
+export class ElastiCacheGroupBusyError extends RedisHaError {
+  constructor(readonly replicationGroupId: string) {
+    super(
+      'ELASTICACHE_GROUP_BUSY',
+      `ElastiCache replication group ${replicationGroupId} is not available (InvalidReplicationGroupState): retry after it is`,
+    );
+    this.name = 'ElastiCacheGroupBusyError';
   }
 }
 

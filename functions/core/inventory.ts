@@ -227,7 +227,14 @@ export const SentinelClusterSchema = z
 
 /** ElastiCache's AUTH token alphabet besides letters and digits (ModifyReplicationGroup). */
 export const ELASTICACHE_TOKEN_SYMBOLS = '!&#$^<>-';
-export const ELASTICACHE_TOKEN_ALPHABET = `ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789${ELASTICACHE_TOKEN_SYMBOLS}`;
+/**
+ * The default token alphabet: letters, digits and `-`, the only one of ElastiCache's symbols
+ * that survives a connection string as is. `#` ends the authority of a `rediss://:{{password}}@`
+ * URL (`new URL` throws), `^ < >` are percent-encoded by URL parsers, `& $ !` break shell
+ * and query-string quoting. A custom alphabet may still use all of them.
+ */
+export const ELASTICACHE_TOKEN_ALPHABET =
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-';
 const ELASTICACHE_TOKEN_CHARS = /^[A-Za-z0-9!&#$^<>-]+$/;
 
 const ElastiCacheRotationSchema = z
@@ -238,7 +245,10 @@ const ElastiCacheRotationSchema = z
     gracePeriod: duration.default('30s'),
     /** Length of generated tokens: ElastiCache takes 16 to 128 characters. */
     length: z.number().int().min(16).max(128).default(64),
-    /** Characters tokens are drawn from: letters, digits and ElastiCache's `! & # $ ^ < > -`. */
+    /**
+     * Characters tokens are drawn from. Default: letters, digits and `-`; ElastiCache also takes
+     * `! & # $ ^ < >`, which break connection strings.
+     */
     alphabet: z
       .string()
       .min(16)

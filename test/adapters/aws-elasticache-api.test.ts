@@ -7,6 +7,7 @@ import {
   DescribeUsersCommand,
   ElastiCacheClient,
   InvalidParameterValueException,
+  InvalidReplicationGroupStateFault,
   InvalidUserStateFault,
   ModifyReplicationGroupCommand,
   ModifyUserCommand,
@@ -21,6 +22,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsElastiCacheApi } from '../../functions/adapters/aws/elasticache-api';
 import {
   ElastiCacheAccessDeniedError,
+  ElastiCacheGroupBusyError,
   ElastiCacheGroupNotFoundError,
   ElastiCacheThrottledError,
   ElastiCacheUserBusyError,
@@ -262,6 +264,36 @@ describe('AwsElastiCacheApi inputs and mapping', () => {
     expect(error.message).toContain('ModifyReplicationGroup group orders (AuthToken ROTATE)');
     expect(error.cause).toBeUndefined();
     expect(`${error.message} ${error.stack ?? ''} ${JSON.stringify(error)}`).not.toContain(TOKEN);
+  });
+
+  it('redacts a token the service echoes percent-encoded or XML-escaped', async () => {
+    const token = 'Sym-bols!&#$^<>-0123456789';
+    elasticache.on(ModifyReplicationGroupCommand).rejects(
+      new InvalidParameterValueException({
+        message: `Invalid AuthToken ${encodeURIComponent(token)} (${token.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')})`,
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+
+    const error = await errorOf(api().modifyAuthToken('orders', token, 'SET'));
+
+    expect(error.message).toContain('Invalid AuthToken *** (***)');
+  });
+
+  it('reports a group that cannot take the token change now (InvalidReplicationGroupState) as busy', async () => {
+    elasticache.on(ModifyReplicationGroupCommand).rejects(
+      new InvalidReplicationGroupStateFault({
+        message: 'Replication group orders is not in available state.',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+
+    const busy = await errorOf(api().modifyAuthToken('orders', TOKEN, 'ROTATE'));
+
+    expect(busy).toBeInstanceOf(ElastiCacheGroupBusyError);
+    expect(busy).toMatchObject({ code: 'ELASTICACHE_GROUP_BUSY', replicationGroupId: 'orders' });
+    expect(busy.message).toMatch(/orders is not available \(InvalidReplicationGroupState\)/);
+    expect(elasticache).toHaveReceivedCommandTimes(ModifyReplicationGroupCommand, 1);
   });
 
   it('sends both passwords to ModifyUser and reports a user still modifying as busy', async () => {
@@ -565,15 +597,11 @@ describe('AwsElastiCacheApi through the SDK (loopback ElastiCache)', () => {
     });
   });
 
-  it('parses InvalidReplicationGroupState as InvalidReplicationGroupStateFault, token-free', async () => {
+  it('parses InvalidReplicationGroupState from the wire as a busy group, token-free', async () => {
     const error = await errorOf(api().modifyAuthToken('carts', TOKEN, 'SET'));
 
-    expect(error).toMatchObject({
-      code: 'AWS_ELASTICACHE_FAILED',
-      errorName: 'InvalidReplicationGroupStateFault',
-      httpStatusCode: 400,
-      message: expect.stringContaining('not in the available state'),
-    });
+    expect(error).toBeInstanceOf(ElastiCacheGroupBusyError);
+    expect(error).toMatchObject({ code: 'ELASTICACHE_GROUP_BUSY', replicationGroupId: 'carts' });
     expect(fake.requests.map((r) => r.status)).toEqual([400]);
     expect(`${error.message} ${error.stack ?? ''} ${JSON.stringify(error)}`).not.toContain(TOKEN);
   });

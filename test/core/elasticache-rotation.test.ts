@@ -6,9 +6,9 @@ import type { ElastiCacheGroup, ElastiCacheUser } from '../../functions/core/ela
 import {
   CHANGE_SETTLE_MS,
   changeAction,
-  clientEndpoint,
   elastiCacheRotationPlan,
   groupBusy,
+  isRevertRequired,
   pollDelayMs,
   startRefusal,
   userBusy,
@@ -77,6 +77,19 @@ describe('changeAction', () => {
   );
 });
 
+describe('isRevertRequired', () => {
+  it.each([
+    // ROTATE or ModifyUser [old, new] asked for: it may still be applied, revert whatever shows.
+    { change: 'add-new', isRequired: true },
+    // The revert itself was asked for: its effect on the data plane decides.
+    { change: 'restore-old', isRequired: false },
+    { change: undefined, isRequired: false },
+  ] as const)('after a $change request it is $isRequired', ({ change, isRequired }) => {
+    const requested = change ? { change, at: '2026-11-25T08:00:01.000Z' } : undefined;
+    expect(isRevertRequired(requested)).toBe(isRequired);
+  });
+});
+
 describe('groupBusy and userBusy', () => {
   it('finds a group busy while modifying or with a token change pending, and an inactive user', () => {
     expect(groupBusy(GROUP)).toBeNull();
@@ -110,6 +123,18 @@ describe('startRefusal', () => {
     });
   });
 
+  it('refuses a group whose client endpoint is missing for its cluster mode', () => {
+    // Cluster mode enabled: clients must use the configuration endpoint, not a shard's primary.
+    const shardedWithoutConfiguration = { ...GROUP, isClusterModeEnabled: true };
+    const withoutPrimary = { ...GROUP, nodeGroups: [] };
+
+    expect(startRefusal(cluster(), shardedWithoutConfiguration, undefined)).toEqual({
+      isForceable: false,
+      text: 'replication group orders reports no primary endpoint',
+    });
+    expect(startRefusal(cluster(), withoutPrimary, undefined)?.isForceable).toBe(false);
+  });
+
   it('refuses a busy group or user unless forced', () => {
     expect(startRefusal(cluster(), { ...GROUP, status: 'modifying' }, undefined)).toMatchObject({
       isForceable: true,
@@ -127,8 +152,6 @@ describe('endpoints and values', () => {
       isClusterModeEnabled: true,
       configurationEndpoint: { host: `cfg.${HOST}`, port: 6379 },
     };
-    expect(clientEndpoint(GROUP)).toEqual({ host: `master.${HOST}`, port: 6379 });
-    expect(clientEndpoint(sharded)).toEqual({ host: `cfg.${HOST}`, port: 6379 });
     const valuesOf = (group: ElastiCacheGroup) => {
       const endpoints = groupEndpointsOf(group);
       if (!endpoints) throw new Error('no endpoints');
@@ -167,6 +190,21 @@ describe('elastiCacheRotationPlan', () => {
     expect(plan.at(-1)).toMatch(
       /^6\. after 30000 ms: ModifyReplicationGroup orders AuthToken \*\*\* AuthTokenUpdateStrategy SET/,
     );
+  });
+
+  it('proves passwords at the configuration endpoint of a group in cluster mode', () => {
+    const sharded = {
+      ...GROUP,
+      isClusterModeEnabled: true,
+      configurationEndpoint: { host: `cfg.${HOST}`, port: 6379 },
+    };
+    const plan = elastiCacheRotationPlan(cluster(), {
+      group: sharded,
+      refusal: null,
+      isForced: false,
+      gracePeriodMs: 30_000,
+    });
+    expect(plan).toContain(`4. verify: AUTH *** and PING on cfg.${HOST}:6379 over TLS`);
   });
 
   it('tells the RBAC steps and a refusal', () => {

@@ -233,6 +233,31 @@ describe('parseInventory: kind elasticache', () => {
     });
   });
 
+  it('draws default tokens from letters, digits and -, so a token in a rediss:// URL stays as it is', () => {
+    const result = parseInventory(stringify({ clusters: [elastiCache()] }));
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    const alphabet = result.inventory.clusters[0]?.rotation.alphabet ?? '';
+
+    // Every character a token may hold, as a password in the URL a platform parameter renders.
+    const url = new URL(`rediss://:${alphabet}@master.example.com:6379`);
+
+    expect([...alphabet].sort().join('')).toBe(
+      [...'0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'].sort().join(''),
+    );
+    expect(url.password).toBe(alphabet);
+    expect(url.host).toBe('master.example.com:6379');
+  });
+
+  it("still takes any of ElastiCache's token symbols in a custom alphabet", () => {
+    const alphabet = 'abcdefghijklmnop!&#$^<>-';
+    const result = parseInventory(
+      stringify({ clusters: [elastiCache({ rotation: { alphabet } })] }),
+    );
+
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    expect(result.inventory.clusters[0]?.rotation.alphabet).toBe(alphabet);
+  });
+
   it('names every bad field of an elasticache entry with its path', () => {
     const errors = errorsOf({
       clusters: [

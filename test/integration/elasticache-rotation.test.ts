@@ -24,6 +24,7 @@ import {
   type FakeGroupOptions,
 } from '../support/elasticache-rotation';
 import { cli } from '../support/in-process-cli';
+import { failingPut } from '../support/failing-parameters';
 import { expectNoSecret } from '../support/secrets';
 import { controlDepsFor, Harness, writeInventory } from '../support/topology';
 
@@ -145,7 +146,7 @@ describe('ElastiCache AUTH token rotation', () => {
       sentinels: [],
       requestedChange: { change: 'remove-old' },
     });
-    expect(newToken).toMatch(/^[A-Za-z0-9!&#$^<>-]{64}$/);
+    expect(newToken).toMatch(/^[A-Za-z0-9-]{64}$/);
     expect(fake.modifyGroupInputs()).toEqual([
       {
         ReplicationGroupId: GROUP_ID,
@@ -311,7 +312,7 @@ describe('ElastiCache AUTH token rotation', () => {
     const events = backend.events.list({ limit: 100 }).map((e) => e.event);
 
     expect(failed).toMatch(
-      /rotation of orders failed at published: .*InvalidReplicationGroupState.*; run it again to resume/,
+      /rotation of orders failed at published: .*InternalFailure.*; run it again to resume/,
     );
     expect(stopped).toMatchObject({
       phase: 'published',
@@ -332,6 +333,38 @@ describe('ElastiCache AUTH token rotation', () => {
       willResume: true,
     });
     expect(events.map((e) => e.type)).not.toContain('redis-ha.rotation.rolled-back');
+  });
+
+  it('waits out InvalidReplicationGroupState (a snapshot started after the check) at ROTATE and SET, and sends each again', async () => {
+    const { redis, fake, backend, runner } = await bench(clusterEntry());
+    fake.busyModifyGroups = 1;
+
+    const record = await runner(
+      {},
+      {
+        hooks: {
+          onEventPublished: (event) => {
+            if (event.type === 'redis-ha.rotation.succeeded') fake.busyModifyGroups = 1;
+          },
+        },
+      },
+    ).run();
+    const newToken = (await value(backend, TOKEN_PARAMETER)) ?? '';
+    const events = backend.events.list({ limit: 100 }).map((e) => e.event.type);
+
+    expect(record.phase).toBe('completed');
+    expect(fake.busyModifyGroups).toBe(0);
+    expect(fake.modifyGroupInputs().map((i) => i.AuthTokenUpdateStrategy)).toEqual([
+      'ROTATE',
+      'ROTATE',
+      'SET',
+      'SET',
+    ]);
+    expect(fake.modifyGroupInputs().every((i) => i.AuthToken === newToken)).toBe(true);
+    expect(events).not.toContain('redis-ha.rotation.rolled-back');
+    expect(events).not.toContain('redis-ha.rotation.failed');
+    expect(await redis.accepts(undefined, newToken)).toBe(true);
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(false);
   });
 
   it('refuses a group without AUTH, saying why, and changes nothing', async () => {
@@ -417,6 +450,129 @@ describe('ElastiCache AUTH token rotation', () => {
     expect(backend.events.list({ limit: 10 }).map((e) => e.event.type)).toContain(
       'redis-ha.rotation.rolled-back',
     );
+    expect(await backend.state.getLock(cluster.name)).toBeUndefined();
+  });
+});
+
+describe('ElastiCache rollback', () => {
+  it('asks the group for its endpoints before writing anything at publish: a failure there leaves the token parameter untouched', async () => {
+    const { redis, fake, backend, cluster, runner } = await bench(clusterEntry());
+
+    const record = await runner(
+      {},
+      {
+        faults: (point) => {
+          // DescribeReplicationGroups fails once, at the publish step that comes next.
+          if (point === 'rotation:after-verified') fake.failDescribes = 1;
+        },
+      },
+    ).run();
+    const newToken = fake.modifyGroupInputs()[0]?.AuthToken ?? '';
+    const history = await backend.parameters.history(TOKEN_PARAMETER);
+
+    expect(record).toMatchObject({
+      phase: 'rolled-back',
+      error: expect.stringMatching(
+        /DescribeReplicationGroups group orders failed: InternalFailure/,
+      ),
+    });
+    expect(fake.failDescribes).toBe(0);
+    expect(history.map((p) => p.value === OLD_TOKEN)).toEqual([true]);
+    expect(await value(backend, '/test/orders/url')).toBeUndefined();
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(true);
+    expect(await redis.accepts(undefined, newToken)).toBe(false);
+    expect(await backend.state.getLock(cluster.name)).toBeUndefined();
+  });
+
+  it('puts the old token back in the token and platform parameters when publishing failed after writing the token', async () => {
+    const { redis, fake, backend, cluster, runner } = await bench(clusterEntry());
+    const parameters = failingPut(backend.parameters, '/test/orders/url');
+
+    const record = await runner({}, { parameters }).run();
+    const newToken = fake.modifyGroupInputs()[0]?.AuthToken ?? '';
+    const journal = await backend.state.readJournal({ rotationId: record.rotationId });
+
+    expect(record).toMatchObject({
+      phase: 'rolled-back',
+      error: expect.stringContaining('simulated failure writing /test/orders/url'),
+    });
+    expect(newToken).not.toBe('');
+    // The token parameter held the new token for a moment; Redis takes only the old one again.
+    expect(
+      (await backend.parameters.history(TOKEN_PARAMETER)).map((p) =>
+        p.value === OLD_TOKEN ? 'old' : p.value === newToken ? 'new' : 'other',
+      ),
+    ).toEqual(['old', 'new', 'old']);
+    expect(await value(backend, '/test/orders/url')).toBe(
+      `rediss://:${OLD_TOKEN}@127.0.0.1:${redis.port}`,
+    );
+    expect(await backend.parameters.get(previousParameterName(TOKEN_PARAMETER))).toBeUndefined();
+    expect(await backend.parameters.get(pendingParameterName(TOKEN_PARAMETER))).toBeUndefined();
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(true);
+    expect(await redis.accepts(undefined, newToken)).toBe(false);
+    expect(journal.map((j) => `${j.step}:${j.outcome}`)).toContain('rolled-back:started');
+    expect(await backend.state.getLock(cluster.name)).toBeUndefined();
+  });
+
+  it('sends the SET of the old token after a ROTATE that timed out but reached ElastiCache, so the new token never becomes valid', async () => {
+    const { redis, fake, backend, cluster, runner } = await bench(clusterEntry());
+    fake.deferNextModifyGroup = true;
+
+    const record = await runner().run();
+    const newToken = fake.modifyGroupInputs()[0]?.AuthToken ?? '';
+    // Whatever ElastiCache still had queued is applied by now.
+    await fake.applyDeferred();
+
+    expect(record).toMatchObject({
+      phase: 'rolled-back',
+      error: expect.stringContaining('TimeoutError'),
+    });
+    expect(
+      fake
+        .modifyGroupInputs()
+        .map((i) => [i.AuthTokenUpdateStrategy, i.AuthToken === OLD_TOKEN ? 'old' : 'new']),
+    ).toEqual([
+      ['ROTATE', 'new'],
+      ['SET', 'old'],
+    ]);
+    expect(await redis.accepts(undefined, newToken)).toBe(false);
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(true);
+    expect(await value(backend, TOKEN_PARAMETER)).toBe(OLD_TOKEN);
+    expect(await backend.state.getLock(cluster.name)).toBeUndefined();
+  });
+
+  it('waits out InvalidReplicationGroupState on the SET of the old token and sends it again', async () => {
+    const { redis, fake, backend, cluster, runner } = await bench(clusterEntry());
+    await runner(
+      {},
+      {
+        faults: (point) => {
+          if (point === 'rotation:after-nodes-added') throw new Error('simulated crash');
+        },
+      },
+    )
+      .run()
+      .catch(() => undefined);
+    const newToken = (await value(backend, pendingParameterName(TOKEN_PARAMETER))) ?? '';
+    fake.busyModifyGroups = 1;
+
+    const outcome = await runner(
+      {},
+      { holders: { next: () => 'operator', isGone: () => true } },
+    ).abort();
+
+    expect(outcome).toMatchObject({ wasInFlight: true, record: { phase: 'rolled-back' } });
+    expect(
+      fake
+        .modifyGroupInputs()
+        .map((i) => [i.AuthTokenUpdateStrategy, i.AuthToken === OLD_TOKEN ? 'old' : 'new']),
+    ).toEqual([
+      ['ROTATE', 'new'],
+      ['SET', 'old'],
+      ['SET', 'old'],
+    ]);
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(true);
+    expect(await redis.accepts(undefined, newToken)).toBe(false);
     expect(await backend.state.getLock(cluster.name)).toBeUndefined();
   });
 });

@@ -14,6 +14,7 @@ import {
   PASSWORD_PARAMETER,
   waitForFailover,
 } from '../support/topology';
+import { failingPut } from '../support/failing-parameters';
 import { expectNoSecret, fingerprint } from '../support/secrets';
 
 const harness = new Harness();
@@ -103,6 +104,45 @@ describe('rotation', () => {
       });
     },
   );
+});
+
+describe('rotation whose publish fails part-way', () => {
+  it('puts the old passwords back in the password, sentinel and platform parameters before deleting their copies', async () => {
+    const topology = await harness.topology({ sentinelPassword: SENTINEL_PASSWORD });
+    const backend = harness.backend();
+    await backend.parameters.put(PASSWORD_PARAMETER, PASSWORD, { isSecure: true });
+    await backend.parameters.put(SENTINEL_PARAMETER, SENTINEL_PASSWORD, { isSecure: true });
+    const cluster = clusterFor(topology, {
+      sentinelPasswordParameter: SENTINEL_PARAMETER,
+      rotation: { rotateSentinelPassword: true },
+    });
+    await reconcileCluster(cluster, controlDepsFor(backend));
+    const urlBefore = (await backend.parameters.get('/test/app/url'))?.value;
+    // Step 6 writes both password parameters, then this platform parameter fails.
+    const parameters = failingPut(backend.parameters, '/test/app/url');
+    const { runner } = runnerFor(cluster, backend, {}, { parameters });
+
+    const record = await runner.run();
+    const history = async (name: string) =>
+      (await backend.parameters.history(name)).map((p) => fingerprint(p.value));
+
+    expect(record).toMatchObject({
+      phase: 'rolled-back',
+      error: expect.stringContaining('simulated failure writing /test/app/url'),
+    });
+    expect((await history(PASSWORD_PARAMETER)).at(-1)).toBe(fingerprint(PASSWORD));
+    expect(await history(PASSWORD_PARAMETER)).toHaveLength(3);
+    expect((await history(SENTINEL_PARAMETER)).at(-1)).toBe(fingerprint(SENTINEL_PASSWORD));
+    expect((await backend.parameters.get('/test/app/url'))?.value).toBe(urlBefore);
+    expect(urlBefore).toContain(`redis://:${PASSWORD}@`);
+    expect(await backend.parameters.list(`${PASSWORD_PARAMETER}/`, { recursive: true })).toEqual(
+      [],
+    );
+    for (const node of topology.nodes)
+      expect(await accepts(topology, node.port, PASSWORD), `old on ${node.port}`).toBe(true);
+    for (const sentinel of topology.sentinels)
+      expect(await topology.sentinelAccepts(sentinel.port, SENTINEL_PASSWORD)).toBe(true);
+  });
 });
 
 describe('rotation during a failover', () => {

@@ -10,6 +10,7 @@ import {
   DescribeReplicationGroupsCommand,
   DescribeUsersCommand,
   ElastiCacheClient,
+  ElastiCacheServiceException,
   InvalidReplicationGroupStateFault,
   InvalidUserStateFault,
   ModifyReplicationGroupCommand,
@@ -141,15 +142,27 @@ export interface FakeGroupOptions {
 
 /**
  * The mocked ElastiCache client over `redis`. Each ModifyReplicationGroup or ModifyUser is
- * applied to the real server at once; `busyModifyUsers` makes the next ModifyUser calls fail
- * with InvalidUserState first (the user still `modifying`).
+ * applied to the real server at once; `busyModifyUsers` / `busyModifyGroups` make the next calls
+ * fail with InvalidUserState / InvalidReplicationGroupState first (still `modifying`, or a
+ * snapshot started), `failModifyGroups` with a service error.
  */
 export class FakeElastiCache {
   readonly mock = mockClient(ElastiCacheClient);
   /** ModifyUser calls still to refuse with InvalidUserState. */
   busyModifyUsers = 0;
   /** ModifyReplicationGroup calls still to refuse with InvalidReplicationGroupState. */
+  busyModifyGroups = 0;
+  /** ModifyReplicationGroup calls still to fail with a service error (500 InternalFailure). */
   failModifyGroups = 0;
+  /** DescribeReplicationGroups calls still to fail with a service error (500 InternalFailure). */
+  failDescribes = 0;
+  /**
+   * The next ModifyReplicationGroup reaches ElastiCache but the caller times out, and the group
+   * still reads `available`: the change is applied only before the next ModifyReplicationGroup
+   * (ElastiCache applies modifications in order) or at `applyDeferred()`.
+   */
+  deferNextModifyGroup = false;
+  private deferred: ModifyReplicationGroupCommandInput | undefined;
   private describesModifying = 0;
   private userDescribesModifying = 0;
   private passwordCount = 1;
@@ -160,6 +173,10 @@ export class FakeElastiCache {
   ) {
     const mock = this.mock;
     mock.on(DescribeReplicationGroupsCommand).callsFake(() => {
+      if (this.failDescribes > 0) {
+        this.failDescribes -= 1;
+        throw internalFailure();
+      }
       const isModifying = this.describesModifying > 0;
       if (isModifying) this.describesModifying -= 1;
       return { ReplicationGroups: [this.group(isModifying)] };
@@ -169,17 +186,24 @@ export class FakeElastiCache {
       .callsFake(async (input: ModifyReplicationGroupCommandInput) => {
         if (this.failModifyGroups > 0) {
           this.failModifyGroups -= 1;
+          throw internalFailure();
+        }
+        if (this.busyModifyGroups > 0) {
+          this.busyModifyGroups -= 1;
           throw new InvalidReplicationGroupStateFault({
             message: `Replication group ${GROUP_ID} is not in available state.`,
             $metadata: { httpStatusCode: 400 },
           });
         }
-        const token = input.AuthToken ?? '';
-        await this.redis.admin(
-          input.AuthTokenUpdateStrategy === 'ROTATE'
-            ? ['ACL', 'SETUSER', 'default', `>${token}`]
-            : ['ACL', 'SETUSER', 'default', 'resetpass', `>${token}`],
-        );
+        await this.applyDeferred();
+        if (this.deferNextModifyGroup) {
+          this.deferNextModifyGroup = false;
+          this.deferred = input;
+          throw Object.assign(new Error('Connection timed out after 3000 ms'), {
+            name: 'TimeoutError',
+          });
+        }
+        await this.applyTokenChange(input);
         this.describesModifying = this.options.modifyingDescribes ?? 2;
         return { ReplicationGroup: this.group(true) };
       });
@@ -221,6 +245,13 @@ export class FakeElastiCache {
     return () => api;
   }
 
+  /** Applies the change of a deferred ModifyReplicationGroup, if one waits. */
+  async applyDeferred(): Promise<void> {
+    const input = this.deferred;
+    this.deferred = undefined;
+    if (input) await this.applyTokenChange(input);
+  }
+
   /** The inputs of every ModifyReplicationGroup call, in order. */
   modifyGroupInputs(): ModifyReplicationGroupCommandInput[] {
     return this.mock.commandCalls(ModifyReplicationGroupCommand).map((call) => call.args[0].input);
@@ -233,6 +264,15 @@ export class FakeElastiCache {
 
   restore(): void {
     this.mock.restore();
+  }
+
+  private async applyTokenChange(input: ModifyReplicationGroupCommandInput): Promise<void> {
+    const token = input.AuthToken ?? '';
+    await this.redis.admin(
+      input.AuthTokenUpdateStrategy === 'ROTATE'
+        ? ['ACL', 'SETUSER', 'default', `>${token}`]
+        : ['ACL', 'SETUSER', 'default', 'resetpass', `>${token}`],
+    );
   }
 
   /** A cluster-mode-disabled group of a primary and a replica, shaped as the API answers. */
@@ -285,4 +325,14 @@ export class FakeElastiCache {
       ARN: `arn:aws:elasticache:${REGION}:123456789012:user:${APP_USER}`,
     };
   }
+}
+
+/** A 500 of the service: not an error a caller waits out. */
+function internalFailure(): ElastiCacheServiceException {
+  return new ElastiCacheServiceException({
+    name: 'InternalFailure',
+    $fault: 'server',
+    message: 'The request processing has failed because of an unknown error.',
+    $metadata: { httpStatusCode: 500 },
+  });
 }

@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-elasticache';
 import {
   ElastiCacheAccessDeniedError,
+  ElastiCacheGroupBusyError,
   ElastiCacheGroupNotFoundError,
   ElastiCacheThrottledError,
   ElastiCacheUserBusyError,
@@ -104,6 +105,8 @@ export class AwsElastiCacheApi implements ElastiCacheApi {
         }),
       );
     } catch (error) {
+      if (errorName(error) === 'InvalidReplicationGroupStateFault')
+        throw new ElastiCacheGroupBusyError(replicationGroupId);
       throw this.failure(
         'ModifyReplicationGroup',
         `group ${replicationGroupId} (AuthToken ${strategy})`,
