@@ -286,8 +286,11 @@ export const ElastiCacheClusterSchema = z
     /** RBAC: the ElastiCache user id whose password rotation changes (`ModifyUser`). */
     userId: z
       .string()
-      .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, {
-        error: 'expected an ElastiCache user id (letters, digits, hyphens; starts with a letter)',
+      // ElastiCache stores user ids in lower case: `App-User` would be created as `app-user`,
+      // and DescribeUsers/ModifyUser compare exactly.
+      .regex(/^[a-z][a-z0-9-]{0,39}$/, {
+        error:
+          'expected an ElastiCache user id (lower-case letters, digits, hyphens; starts with a letter; ElastiCache lower-cases ids)',
       })
       .optional(),
     /** RBAC: the user name clients AUTH with; defaults to `userId`. */

@@ -10,7 +10,8 @@ export function elastiCacheApis(client: AwsClientOptions = {}): ElastiCacheApiFa
   return (region) => {
     let api = byRegion.get(region);
     if (!api) {
-      api = lazyApi({ ...client, region: client.region ?? region });
+      // Always the cluster's Region: a group is only known to the API of its own Region.
+      api = lazyApi({ ...client, region });
       byRegion.set(region, api);
     }
     return api;

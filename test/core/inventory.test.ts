@@ -300,6 +300,15 @@ describe('parseInventory: kind elasticache', () => {
     ]);
   });
 
+  it('refuses a mixed-case RBAC user id, which ElastiCache would know only in lower case', () => {
+    expect(errorsOf({ clusters: [elastiCache({ userId: 'Checkout-App' })] })).toEqual([
+      expect.stringMatching(/^clusters\[0\]\.userId: expected an ElastiCache user id \(lower-case/),
+    ]);
+    expect(
+      errorsOf({ clusters: [elastiCache({ userId: 'checkout-app', username: 'Checkout' })] }),
+    ).toEqual([]);
+  });
+
   it('needs userId beside username, and says which kinds exist', () => {
     expect(errorsOf({ clusters: [elastiCache({ username: 'app' })] })).toEqual([
       'clusters[0].username: needs userId: the RBAC user whose password redis-ha rotates',

@@ -33,7 +33,7 @@ clusters:
     replicationGroupId: checkout-cache
     region: us-east-1
     clusterMode: enabled
-    userId: Checkout-App
+    userId: checkout-app
     passwordParameter: /redis/checkout/app-password
 `;
 const SENTINEL_ONLY =
