@@ -120,6 +120,11 @@ export const RotationTaskError = {
    * failure, so a retry would only find the same record. The Catch sends it to RollBack.
    */
   stepFailed: 'RotationStepFailed',
+  /**
+   * The cloud API refused the call for lack of permission, or the ElastiCache group does not
+   * exist: an hour of retries would only repeat the refusal. Sent to the Catch at once.
+   */
+  denied: 'RotationDenied',
 } as const;
 export type RotationTaskError = (typeof RotationTaskError)[keyof typeof RotationTaskError];
 

@@ -1,6 +1,7 @@
 // The errors a rotation ends with when it does not run: locked by a live runner, in its grace
 // period, refused (verdict, a node without a config file), or an abort past publishing. Each
 // message says what to do next; none holds a secret.
+import { ElastiCacheAccessDeniedError, ElastiCacheGroupNotFoundError } from '../core/elasticache';
 import { RedisHaError } from '../core/errors';
 import type { RotationPhase, RotationRecord } from '../core/rotation';
 
@@ -55,15 +56,19 @@ export class RotationAbortRefusedError extends RedisHaError {
  */
 export class RotationStepError extends RedisHaError {
   readonly willResume = true;
+  /** ElastiCache refused the step's call for lack of permission, or does not know the group. */
+  readonly isDenied: boolean;
   constructor(
     cluster: string,
     readonly phase: RotationPhase,
     detail: string,
+    options: { readonly isDenied?: boolean } = {},
   ) {
     super(
       'ROTATION_FAILED',
       `rotation of ${cluster} failed at ${phase}: ${detail}; run it again to resume`,
     );
+    this.isDenied = options.isDenied ?? false;
   }
 }
 
@@ -84,4 +89,13 @@ export class RotationNotReadyError extends RedisHaError {
 export interface AbortOutcome {
   readonly record: RotationRecord | undefined;
   readonly wasInFlight: boolean;
+}
+
+/** A refusal of the cloud API that no retry changes: IAM AccessDenied, or no such group. */
+export function isDeniedError(error: unknown): boolean {
+  return (
+    error instanceof ElastiCacheAccessDeniedError ||
+    error instanceof ElastiCacheGroupNotFoundError ||
+    (error instanceof RotationStepError && error.isDenied)
+  );
 }

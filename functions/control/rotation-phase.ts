@@ -10,7 +10,7 @@ import { isTerminal, nextPhase, type RotationPhase, type RotationRecord } from '
 import { graceRemainingMs, resolveFailure } from '../core/rotation-policy';
 import { noFaults } from './fault-points';
 import type { ControlDeps } from './reconcile';
-import { RotationStepError } from './rotation-errors';
+import { isDeniedError, RotationStepError } from './rotation-errors';
 import { acquireRotationLock, lockedError } from './rotation-lock';
 import {
   mechanicsFor,
@@ -234,7 +234,10 @@ class PhaseRun {
           error: message,
           willResume: true,
         });
-        throw new RotationStepError(this.cluster.name, phase, message);
+        throw new RotationStepError(this.cluster.name, phase, message, {
+          // Only a refusal no retry can change is kept, to name the task's failure by it.
+          isDenied: isDeniedError(error),
+        });
     }
   }
 

@@ -20,6 +20,7 @@ import {
   RotationLockedError,
   RotationNotReadyError,
   RotationRefusedError,
+  isDeniedError,
 } from './rotation-errors';
 import {
   runRotationPhase,
@@ -45,6 +46,8 @@ export const RotationTaskErrorName = {
   conflict: 'StateConflict',
   /** The task's input does not match its schema. */
   badInput: 'BadRotationTaskInput',
+  /** ElastiCache refused the call (IAM AccessDenied) or does not know the group. */
+  denied: 'RotationDenied',
 } as const;
 export type RotationTaskErrorName =
   (typeof RotationTaskErrorName)[keyof typeof RotationTaskErrorName];
@@ -57,6 +60,7 @@ export function rotationTaskErrorName(error: unknown): RotationTaskErrorName | u
   if (error instanceof StateConflictError) return RotationTaskErrorName.conflict;
   if (error instanceof RedisHaError && error.code === 'BAD_ROTATION_TASK_INPUT')
     return RotationTaskErrorName.badInput;
+  if (isDeniedError(error)) return RotationTaskErrorName.denied;
   return undefined;
 }
 

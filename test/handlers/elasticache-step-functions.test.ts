@@ -235,4 +235,27 @@ describe('the synthesized rotation state machine on an ElastiCache group', () =>
     const failed = run.events.find((e) => e.type === 'ExecutionFailed' || e.Error === 'NotStarted');
     expect(JSON.stringify(failed ?? run.events)).toMatch(/AuthTokenEnabled is false/);
   });
+
+  it('does not retry a ModifyReplicationGroup refused for lack of permission: rolled back at once, the old token kept', async () => {
+    // Last in the file: it leaves the rotation rolling-back, needing an operator.
+    const { redis, fake } = await group();
+    // The ROTATE is denied; the rollback's SET of the old token would be denied as well.
+    fake.denyModifyGroups = 2;
+
+    const { run, record } = await rotate('sfn-ec-denied', fake);
+
+    expect(run.failure).not.toBe('Completed');
+    expect(retried(run)).not.toContain('AddPassword');
+    // One ROTATE, one SET of the old token by the rollback: each refused once, never retried.
+    expect(fake.modifyGroupInputs().map((i) => i.AuthTokenUpdateStrategy)).toEqual([
+      'ROTATE',
+      'SET',
+    ]);
+    expect(['rolling-back', 'rolled-back']).toContain(record?.phase);
+    expect(currentToken()).toBe(OLD_TOKEN);
+    expect(await redis.accepts(undefined, OLD_TOKEN)).toBe(true);
+    // The task failed by the name the machine never retries, naming the permission to grant.
+    expect(JSON.stringify(run.events)).toMatch(/RotationDenied/);
+    expect(JSON.stringify(run.events)).toMatch(/elasticache:ModifyReplicationGroup/);
+  });
 });

@@ -115,7 +115,7 @@ describe('rotation state machine definition', () => {
     });
   });
 
-  it('never retries refusals, locks, conflicts, bad input and a step the core rolled back, waits patiently for ElastiCache, and retries the rest with full jitter', () => {
+  it('never retries refusals, locks, conflicts, bad input, a denied call and a step the core rolled back, waits patiently for ElastiCache, and retries the rest with full jitter', () => {
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== 'Task') continue;
       const [first, notReady, second, ...rest] = state.Retry ?? [];
@@ -126,6 +126,7 @@ describe('rotation state machine definition', () => {
           'StateConflict',
           'BadRotationTaskInput',
           'RotationStepFailed',
+          'RotationDenied',
         ],
         MaxAttempts: 0,
       });

@@ -154,6 +154,8 @@ export class FakeElastiCache {
   busyModifyGroups = 0;
   /** ModifyReplicationGroup calls still to fail with a service error (500 InternalFailure). */
   failModifyGroups = 0;
+  /** ModifyReplicationGroup calls still to refuse for lack of permission (403 AccessDenied). */
+  denyModifyGroups = 0;
   /** DescribeReplicationGroups calls still to fail with a service error (500 InternalFailure). */
   failDescribes = 0;
   /**
@@ -187,6 +189,10 @@ export class FakeElastiCache {
         if (this.failModifyGroups > 0) {
           this.failModifyGroups -= 1;
           throw internalFailure();
+        }
+        if (this.denyModifyGroups > 0) {
+          this.denyModifyGroups -= 1;
+          throw accessDenied('elasticache:ModifyReplicationGroup');
         }
         if (this.busyModifyGroups > 0) {
           this.busyModifyGroups -= 1;
@@ -328,6 +334,15 @@ export class FakeElastiCache {
 }
 
 /** A 500 of the service: not an error a caller waits out. */
+function accessDenied(action: string): ElastiCacheServiceException {
+  return new ElastiCacheServiceException({
+    name: 'AccessDenied',
+    $fault: 'client',
+    message: `User: arn:aws:sts::123456789012:assumed-role/redis-ha-rotation/fn is not authorized to perform: ${action} on resource: arn:aws:elasticache:${REGION}:123456789012:replicationgroup:${GROUP_ID}`,
+    $metadata: { httpStatusCode: 403 },
+  });
+}
+
 function internalFailure(): ElastiCacheServiceException {
   return new ElastiCacheServiceException({
     name: 'InternalFailure',
