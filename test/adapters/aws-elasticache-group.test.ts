@@ -56,7 +56,7 @@ const primaryOf = (view: ElastiCacheGroup) =>
   view.nodeGroups[0]?.members.find((m) => m.currentRole === 'primary')?.cacheClusterId;
 
 describe('a fake ElastiCache group on local TLS redis-server processes', () => {
-  it('moves CurrentRole and the primary endpoint to the replica on TestFailover, and tells it in events', async () => {
+  it('moves CurrentRole and the primary endpoint to the replica on TestFailover, and tells it in events and a notification', async () => {
     const { group, api } = await startGroup({ authToken: OLD_TOKEN });
     const since = new Date(Date.now() - 1000);
     const before = await api.describeReplicationGroup('orders');
@@ -87,6 +87,7 @@ describe('a fake ElastiCache group on local TLS redis-server processes', () => {
       .map((e) => parseFailoverMessage(e.message))
       .filter((f) => f !== undefined);
     expect(failovers).toContainEqual({ fromNode: 'orders-001', toNode: 'orders-002' });
+    expect(group.fake.notifications).toEqual(['{"ElastiCache:FailoverComplete":"orders-002"}']);
   });
 
   it('keeps old and new token valid on the nodes after ROTATE, only the new one after SET', async () => {

@@ -100,6 +100,9 @@ export class ElastiCacheFake {
   readonly events: ElastiCacheEvent[] = [];
   /** Data-plane changes that failed (messages only), for the tests to assert on. */
   readonly failures: string[] = [];
+  /** SNS message bodies ElastiCache would publish to the groups' notification topic. */
+  readonly notifications: string[] = [];
+  private readonly notificationListeners: ((message: string) => void)[] = [];
   private readonly faults: ElastiCacheFault[] = [];
   private readonly dataPlanes = new Map<string, ElastiCacheDataPlane>();
   /** Attached groups that take connections without AUTH (none yet, or ROTATEd from none). */
@@ -141,6 +144,14 @@ export class ElastiCacheFake {
 
   addUser(user: Omit<ElastiCacheFakeUser, 'status'>): void {
     this.users.set(user.userId, { ...user, passwords: [...user.passwords], status: 'active' });
+  }
+
+  /**
+   * Calls `listener` with each notification's message body, e.g.
+   * `{"ElastiCache:FailoverComplete":"orders-002"}` (ElastiCacheSNS.html).
+   */
+  onNotification(listener: (message: string) => void): void {
+    this.notificationListeners.push(listener);
   }
 
   /** The next `times` requests fail with `fault`. */
@@ -213,6 +224,7 @@ export class ElastiCacheFake {
         from.cacheClusterId,
         `Finished recovery for cache nodes ${from.cacheNodeId}`,
       );
+      this.notify('FailoverComplete', to.cacheClusterId);
     });
     return modifying;
   }
@@ -424,6 +436,12 @@ export class ElastiCacheFake {
     };
     this.groups.set(id, changed);
     return changed;
+  }
+
+  private notify(event: string, sourceId: string): void {
+    const message = JSON.stringify({ [`ElastiCache:${event}`]: sourceId });
+    this.notifications.push(message);
+    for (const listener of this.notificationListeners) listener(message);
   }
 
   private event(sourceType: string, sourceIdentifier: string, message: string): void {
