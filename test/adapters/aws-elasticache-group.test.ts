@@ -90,6 +90,22 @@ describe('a fake ElastiCache group on local TLS redis-server processes', () => {
     expect(group.fake.notifications).toEqual(['{"ElastiCache:FailoverComplete":"orders-002"}']);
   });
 
+  it('reports the nodes own addresses as endpoints in node mode, so a failover changes them', async () => {
+    const { group, api } = await startGroup({ authToken: OLD_TOKEN, endpoints: 'node' });
+    const [first, second] = group.nodes;
+    const endpointsOf = async () => {
+      const nodeGroup = (await api.describeReplicationGroup('orders')).nodeGroups[0];
+      return [nodeGroup?.primaryEndpoint?.port, nodeGroup?.readerEndpoint?.port];
+    };
+    const before = await endpointsOf();
+
+    await group.failover();
+
+    expect(before).toEqual([first?.port, second?.port]);
+    expect(await endpointsOf()).toEqual([second?.port, first?.port]);
+    expect(await group.nodeBehind(group.primaryEndpoint.port, OLD_TOKEN)).toBe(second?.port);
+  });
+
   it('keeps old and new token valid on the nodes after ROTATE, only the new one after SET', async () => {
     const { group, api } = await startGroup({
       authToken: OLD_TOKEN,

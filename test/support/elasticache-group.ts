@@ -7,13 +7,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ElastiCacheGroup, ElastiCacheMember } from '../../functions/core/elasticache';
+import type {
+  ElastiCacheGroup,
+  ElastiCacheMember,
+  ElastiCacheNodeGroup,
+} from '../../functions/core/elasticache';
 import type { Endpoint } from '../../functions/core/endpoint';
 import { Topology } from '../../sandbox/topology';
 import {
   ElastiCacheFake,
   type ElastiCacheDataPlane,
   type ElastiCacheFakeOptions,
+  type NodeGroupEndpoints,
 } from './aws-fakes/elasticache-fake';
 import { makeCa, makeServerCertificate, type TestServerCertificate } from './certificates';
 import { TcpForwarder } from './tcp-forwarder';
@@ -28,8 +33,18 @@ export interface LocalElastiCacheUser {
   readonly password: string;
 }
 
+/**
+ * How the group reports its primary and reader endpoints. `dns`: fixed addresses that lead to
+ * the current primary and replica (forwarders), as ElastiCache's DNS names do; a failover does
+ * not change them. `node`: the current primary's and replica's own addresses, so a failover
+ * changes them (what a client that resolved the names once holds).
+ */
+export type EndpointMode = 'dns' | 'node';
+
 export interface LocalElastiCacheGroupOptions {
   readonly replicationGroupId: string;
+  /** Default `dns`. */
+  readonly endpoints?: EndpointMode;
   /** The AUTH token the group starts with; without one (and no `user`), no AUTH is required. */
   readonly authToken?: string;
   /** RBAC instead of an AUTH token: the user clients (and replication) log in as. */
@@ -94,11 +109,24 @@ export class LocalElastiCacheGroup {
         { cacheClusterId: `${id}-001`, port: primary },
         { cacheClusterId: `${id}-002`, port: replica },
       ];
-      const dataPlane = new RedisDataPlane(topology, nodes, primaryForwarder, readerForwarder);
+      const mode = options.endpoints ?? 'dns';
+      const dataPlane = new RedisDataPlane(
+        topology,
+        nodes,
+        primaryForwarder,
+        readerForwarder,
+        mode,
+      );
       const isAuthTokenEnabled = !options.user && options.authToken !== undefined;
       if (!options.user && !isAuthTokenEnabled) await dataPlane.applyAuthTokens([], true);
       fake.attach(
-        groupView(id, nodes, primaryForwarder.port, readerForwarder.port, isAuthTokenEnabled),
+        groupView(
+          id,
+          nodes,
+          mode === 'dns' ? primaryForwarder.port : primary,
+          mode === 'dns' ? readerForwarder.port : replica,
+          isAuthTokenEnabled,
+        ),
         isAuthTokenEnabled ? [options.authToken as string] : [],
         dataPlane,
       );
@@ -129,14 +157,14 @@ export class LocalElastiCacheGroup {
     }
   }
 
-  /** ElastiCache's primary endpoint: it leads to whichever node is primary now. */
+  /** The primary endpoint the API reports now (it leads to the primary). */
   get primaryEndpoint(): Endpoint {
-    return { host: HOST, port: this.primaryForwarder.port };
+    return this.nodeGroup().primaryEndpoint as Endpoint;
   }
 
-  /** ElastiCache's reader endpoint: it leads to the replica. */
+  /** The reader endpoint the API reports now (it leads to the replica). */
   get readerEndpoint(): Endpoint {
-    return { host: HOST, port: this.readerForwarder.port };
+    return this.nodeGroup().readerEndpoint as Endpoint;
   }
 
   get nodes(): readonly LocalCacheNode[] {
@@ -184,6 +212,12 @@ export class LocalElastiCacheGroup {
     return Number(reply[1]);
   }
 
+  private nodeGroup(): ElastiCacheNodeGroup {
+    const nodeGroup = this.fake.groups.get(this.replicationGroupId)?.nodeGroups[0];
+    if (!nodeGroup) throw new Error(`the fake has no group ${this.replicationGroupId}`);
+    return nodeGroup;
+  }
+
   async stop(): Promise<void> {
     if (this.ownsFake) await this.fake.stop();
     await Promise.all([this.primaryForwarder.stop(), this.readerForwarder.stop()]);
@@ -203,6 +237,7 @@ class RedisDataPlane implements ElastiCacheDataPlane {
     readonly nodes: readonly LocalCacheNode[],
     private readonly primaryForwarder: TcpForwarder,
     private readonly readerForwarder: TcpForwarder,
+    private readonly mode: EndpointMode,
   ) {
     this.adminPassword = topology.options.password;
   }
@@ -240,7 +275,7 @@ class RedisDataPlane implements ElastiCacheDataPlane {
     _nodeGroupId: string,
     from: ElastiCacheMember,
     to: ElastiCacheMember,
-  ): Promise<void> {
+  ): Promise<NodeGroupEndpoints | undefined> {
     const oldPrimary = this.node(from.cacheClusterId);
     const newPrimary = this.node(to.cacheClusterId);
     await this.topology.callAs(newPrimary.port, this.adminPassword, 'REPLICAOF', 'NO', 'ONE');
@@ -261,6 +296,12 @@ class RedisDataPlane implements ElastiCacheDataPlane {
         .catch(() => null)) as unknown[] | null;
       return role?.[0] === 'slave' && role[3] === 'connected';
     }, `${from.cacheClusterId} to replicate from ${to.cacheClusterId}`);
+    return this.mode === 'node'
+      ? {
+          primaryEndpoint: { host: HOST, port: newPrimary.port },
+          readerEndpoint: { host: HOST, port: oldPrimary.port },
+        }
+      : undefined;
   }
 
   private node(cacheClusterId: string): LocalCacheNode {

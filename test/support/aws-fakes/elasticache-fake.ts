@@ -21,6 +21,7 @@ import type {
   ElastiCacheEvent,
   ElastiCacheGroup,
   ElastiCacheMember,
+  ElastiCacheNodeGroup,
 } from '../../../functions/core/elasticache';
 
 export interface ElastiCacheRequest {
@@ -50,9 +51,18 @@ export interface ElastiCacheDataPlane {
   applyAuthTokens(tokens: readonly string[], isPasswordless: boolean): Promise<void>;
   /** The RBAC user `userName` accepts exactly `passwords` from now on. */
   applyUserPasswords(userName: string, passwords: readonly string[]): Promise<void>;
-  /** Makes replica `to` the primary of the node group and `from` its replica. */
-  promote(nodeGroupId: string, from: ElastiCacheMember, to: ElastiCacheMember): Promise<void>;
+  /**
+   * Makes replica `to` the primary of the node group and `from` its replica; answers the node
+   * group's new endpoints when their addresses change (else they keep theirs).
+   */
+  promote(
+    nodeGroupId: string,
+    from: ElastiCacheMember,
+    to: ElastiCacheMember,
+  ): Promise<NodeGroupEndpoints | undefined>;
 }
+
+export type NodeGroupEndpoints = Pick<ElastiCacheNodeGroup, 'primaryEndpoint' | 'readerEndpoint'>;
 
 /** An RBAC user of the fake; `passwords` never leave it on the wire. */
 export interface ElastiCacheFakeUser {
@@ -190,7 +200,9 @@ export class ElastiCacheFake {
     );
     const modifying = this.setNodeGroupStatus(replicationGroupId, nodeGroupId, 'modifying');
     this.schedule(this.options.failoverMs ?? 0, async () => {
-      await this.dataPlanes.get(replicationGroupId)?.promote(nodeGroupId, from, to);
+      const endpoints = await this.dataPlanes
+        .get(replicationGroupId)
+        ?.promote(nodeGroupId, from, to);
       const current = this.group(replicationGroupId);
       this.groups.set(replicationGroupId, {
         ...current,
@@ -199,6 +211,7 @@ export class ElastiCacheFake {
             ? g
             : {
                 ...g,
+                ...endpoints,
                 status: 'available',
                 members: g.members.map((m) =>
                   m.cacheClusterId === to.cacheClusterId
