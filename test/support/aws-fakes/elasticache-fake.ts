@@ -29,6 +29,15 @@ export interface ElastiCacheRequest {
   readonly params: Readonly<Record<string, string>>;
   /** HTTP status the fake answered with. */
   readonly status: number;
+  /** When it was answered (epoch ms). */
+  readonly at: number;
+}
+
+/** A change of a group's or user's state (never a token), for timelines. */
+export interface ElastiCacheChange {
+  /** Epoch ms. */
+  readonly at: number;
+  readonly what: string;
 }
 
 export interface ElastiCacheFault {
@@ -110,6 +119,8 @@ export class ElastiCacheFake {
   readonly events: ElastiCacheEvent[] = [];
   /** Data-plane changes that failed (messages only), for the tests to assert on. */
   readonly failures: string[] = [];
+  /** State changes of groups and users, oldest first. */
+  readonly changes: ElastiCacheChange[] = [];
   /** SNS message bodies ElastiCache would publish to the groups' notification topic. */
   readonly notifications: string[] = [];
   private readonly notificationListeners: ((message: string) => void)[] = [];
@@ -199,6 +210,7 @@ export class ElastiCacheFake {
       `Test Failover API called for node group ${nodeGroupId}`,
     );
     const modifying = this.setNodeGroupStatus(replicationGroupId, nodeGroupId, 'modifying');
+    this.change(`${replicationGroupId} node group ${nodeGroupId} modifying (test failover)`);
     this.schedule(this.options.failoverMs ?? 0, async () => {
       const endpoints = await this.dataPlanes
         .get(replicationGroupId)
@@ -223,6 +235,9 @@ export class ElastiCacheFake {
               },
         ),
       });
+      this.change(
+        `${replicationGroupId} node group ${nodeGroupId} available: ${to.cacheClusterId} primary, ${from.cacheClusterId} replica`,
+      );
       // The order the TestFailover page lists them in.
       const message = `Failover from primary node ${from.cacheClusterId} to replica node ${to.cacheClusterId} completed`;
       this.event('cache-cluster', to.cacheClusterId, message);
@@ -272,7 +287,7 @@ export class ElastiCacheFake {
       status = failure.status;
       xml = errorXml(status, failure.code, failure.message, requestId);
     }
-    this.requests.push({ action, params, status });
+    this.requests.push({ action, params, status, at: Date.now() });
     response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
     response.end(xml);
   }
@@ -372,6 +387,7 @@ export class ElastiCacheFake {
       pendingAuthTokenStatus: strategy === 'ROTATE' ? 'ROTATING' : 'SETTING',
     };
     this.groups.set(id, modified);
+    this.change(`${id} modifying (AuthTokenStatus ${modified.pendingAuthTokenStatus ?? ''})`);
     this.schedule(this.options.modifyingMs, async () => {
       await this.dataPlanes.get(id)?.applyAuthTokens(tokens, isPasswordless);
       this.tokens.set(id, tokens);
@@ -381,6 +397,8 @@ export class ElastiCacheFake {
       if (pendingAuthTokenStatus) {
         this.groups.set(id, { ...current, status: 'available', isAuthTokenEnabled: true });
       }
+      const valid = `${tokens.length} token${tokens.length > 1 ? 's' : ''} valid`;
+      this.change(`${id} available: ${isPasswordless ? `${valid}, and no AUTH` : valid}`);
     });
     return modified;
   }
@@ -407,11 +425,13 @@ export class ElastiCacheFake {
       throw new ElastiCacheError('InvalidUserState', `User ${user.userId} is not in active state.`);
     }
     user.status = 'modifying';
+    this.change(`user ${user.userId} modifying (${passwords.length} passwords)`);
     this.schedule(this.options.modifyingMs, async () => {
       for (const id of user.replicationGroupIds)
         await this.dataPlanes.get(id)?.applyUserPasswords(user.userName, passwords);
       user.passwords = passwords;
       user.status = 'active';
+      this.change(`user ${user.userId} active (${passwords.length} passwords)`);
     });
     return { ...user, passwords };
   }
@@ -449,6 +469,10 @@ export class ElastiCacheFake {
     };
     this.groups.set(id, changed);
     return changed;
+  }
+
+  private change(what: string): void {
+    this.changes.push({ at: Date.now(), what });
   }
 
   private notify(event: string, sourceId: string): void {
