@@ -21,7 +21,10 @@ export interface ElastiCacheEntryOptions {
   readonly gracePeriod?: string;
 }
 
-/** The inventory entry (`kind: elasticache`) of `group`: AUTH token, TLS with the test CA. */
+const authOf = (group: LocalElastiCacheGroup) =>
+  group.user ? { userId: group.user.userId, username: group.user.userName } : {};
+
+/** The inventory entry (`kind: elasticache`) of `group`: AUTH token or RBAC user, TLS with the test CA. */
 export function elastiCacheEntry(
   group: LocalElastiCacheGroup,
   options: ElastiCacheEntryOptions,
@@ -32,6 +35,7 @@ export function elastiCacheEntry(
     replicationGroupId: group.replicationGroupId,
     region: FAKE_AWS.region,
     passwordParameter: options.passwordParameter,
+    ...authOf(group),
     tls: { enabled: true, caFile: group.caFile },
     platformParameters: options.platformParameters,
     ...(options.gracePeriod ? { rotation: { gracePeriod: options.gracePeriod } } : {}),

@@ -74,6 +74,8 @@ export class LocalElastiCacheGroup {
     /** PEM file of the CA that signed the nodes' certificate (the inventory's `tls.caFile`). */
     readonly caFile: string,
     private readonly certificateDir: string | undefined,
+    /** The RBAC user clients log in as, when the group has one (its password as it started). */
+    readonly user: LocalElastiCacheUser | undefined,
   ) {}
 
   static async start(options: LocalElastiCacheGroupOptions): Promise<LocalElastiCacheGroup> {
@@ -149,6 +151,7 @@ export class LocalElastiCacheGroup {
         dataPlane,
         certificate.caFile,
         certificateDir,
+        options.user,
       );
     } catch (error) {
       await Promise.all(started.map((s) => s.stop()));
