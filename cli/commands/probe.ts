@@ -2,7 +2,7 @@
 // print a table or JSON, and exit with the worst verdict (0 ok, 1 degraded, 2 critical).
 import { resolve } from 'node:path';
 import { formatEndpoint } from '../../functions/core/endpoint';
-import { ReasonCode, worstStatus, type Status } from '../../functions/core/verdict';
+import { ReasonCode, worstStatus, type Status, type Verdict } from '../../functions/core/verdict';
 import type { ReconcileReport } from '../../functions/control/reconcile';
 import { reconcileAll } from '../../functions/control/reconcile-all';
 import {
@@ -76,7 +76,20 @@ function toJson(report: ReconcileReport) {
     master: verdict.master ? formatEndpoint(verdict.master) : null,
     isConfirmed: verdict.isConfirmed,
     configEpoch: verdict.configEpoch,
-    sentinels: { configured: verdict.sentinelsConfigured, answering: verdict.sentinelsAnswering },
+    // ElastiCache: no sentinels; each shard's primary instead.
+    sentinels: verdict.shards
+      ? null
+      : { configured: verdict.sentinelsConfigured, answering: verdict.sentinelsAnswering },
+    ...(verdict.shards
+      ? {
+          shards: verdict.shards.map((s) => ({
+            nodeGroupId: s.nodeGroupId,
+            cacheClusterId: s.cacheClusterId,
+            endpoint: s.endpoint ? formatEndpoint(s.endpoint) : null,
+            isConfirmed: s.isConfirmed,
+          })),
+        }
+      : {}),
     votes: verdict.votes,
     reasons: verdict.reasons,
     events: report.events.map((e) => ({ id: e.id, type: e.type })),
@@ -91,23 +104,50 @@ export function renderReports(reports: readonly ReconcileReport[]): string {
   const rows = reports.map(({ cluster, verdict, durationMs }) => [
     cluster,
     verdict.status.toUpperCase(),
-    verdict.master
-      ? `${formatEndpoint(verdict.master)}${verdict.isConfirmed ? '' : ' (unconfirmed)'}`
-      : '-',
-    `${verdict.sentinelsAnswering}/${verdict.sentinelsConfigured}`,
+    masterColumn(verdict),
+    // ElastiCache groups have no sentinels.
+    verdict.shards ? '-' : `${verdict.sentinelsAnswering}/${verdict.sentinelsConfigured}`,
     `${durationMs.toFixed(1)}ms`,
     // One code per kind; the details below keep one line per sentinel or node.
     [...new Set(verdict.reasons.map((r) => r.code))].join(', ') || '-',
   ]);
   const details = reports
-    .flatMap((r) =>
-      r.verdict.reasons.map(
+    .flatMap((r) => [
+      ...shardLines(r),
+      ...r.verdict.reasons.map(
         (reason) => `  ${r.cluster}: ${reason.code} (${reason.severity}) ${reason.message}`,
       ),
-    )
+    ])
     .join('\n');
   return (
     table(['CLUSTER', 'STATUS', 'MASTER', 'SENTINELS', 'TIME', 'REASONS'], rows) +
     (details ? `\n${details}\n` : '')
+  );
+}
+
+/**
+ * Sentinel: the master. ElastiCache, cluster mode disabled: the primary node and its endpoint;
+ * enabled: the shard count and the configuration endpoint (each shard on its own line below).
+ */
+function masterColumn(verdict: Verdict): string {
+  const unconfirmed = verdict.isConfirmed ? '' : ' (unconfirmed)';
+  const [only, ...others] = verdict.shards ?? [];
+  if (only && others.length > 0)
+    return `${verdict.shards?.length} shards via ${verdict.master ? formatEndpoint(verdict.master) : '-'}${unconfirmed}`;
+  if (only?.cacheClusterId)
+    return (
+      `${only.cacheClusterId} ${only.endpoint ? formatEndpoint(only.endpoint) : ''}`.trim() +
+      unconfirmed
+    );
+  return verdict.master ? `${formatEndpoint(verdict.master)}${unconfirmed}` : '-';
+}
+
+/** ElastiCache with several shards: one line per shard's primary. */
+function shardLines({ cluster, verdict }: ReconcileReport): string[] {
+  const shards = verdict.shards ?? [];
+  if (shards.length < 2) return [];
+  return shards.map(
+    (s) =>
+      `  ${cluster}: shard ${s.nodeGroupId} primary ${[s.cacheClusterId, s.endpoint ? formatEndpoint(s.endpoint) : null].filter(Boolean).join(' ') || 'unknown'}${s.isConfirmed ? '' : ' (unconfirmed)'}`,
   );
 }

@@ -85,12 +85,23 @@ function print(rows: readonly StatusRow[], flags: { json: boolean }, io: Io): vo
       rows.map(({ cluster, state, rotation }) => [
         cluster,
         state?.status?.toUpperCase() ?? 'NEVER PROBED',
-        state?.master ? formatEndpoint(state.master) : '-',
-        String(state?.configEpoch ?? '-'),
+        masterOf(state),
+        // ElastiCache groups have no config epoch.
+        state?.shards ? '-' : String(state?.configEpoch ?? '-'),
         state?.reasonCodes.join(', ') || '-',
         rotation,
         state?.updatedAt ?? '-',
       ]),
     ),
   );
+}
+
+/** The master; for ElastiCache each shard's primary node (`0002=carts-0002-001`). */
+function masterOf(state: ClusterState | undefined): string {
+  const shards = Object.entries(state?.shards ?? {});
+  if (shards.length === 1 && shards[0]?.[1].cacheClusterId)
+    return [shards[0][1].cacheClusterId, shards[0][1].endpoint].filter(Boolean).join(' ');
+  if (shards.length > 1)
+    return shards.map(([id, p]) => `${id}=${p.cacheClusterId ?? p.endpoint ?? '?'}`).join(' ');
+  return state?.master ? formatEndpoint(state.master) : '-';
 }

@@ -1,12 +1,12 @@
 // Renders and writes a cluster's platform parameters. Writes only values that differ, so a
 // repeat after a crash is harmless; secure when the template names a secret.
-import type { SentinelCluster } from '../core/inventory';
+import type { Cluster } from '../core/inventory';
 import type { ParameterStore } from '../core/ports';
 import { isSecretTemplate, renderTemplate, type TemplateValues } from '../core/template';
 
 /** Writes every platform parameter whose value differs; returns the names written. */
 export async function writePlatformParameters(
-  cluster: SentinelCluster,
+  cluster: Pick<Cluster, 'platformParameters'>,
   parameters: ParameterStore,
   values: TemplateValues,
   only?: (template: string) => boolean,

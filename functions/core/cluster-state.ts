@@ -3,7 +3,7 @@
 import { decideHealth, type AlertHysteresis, type PendingHealth } from './alert-hysteresis';
 import { formatEndpoint, sameEndpoint, type Endpoint } from './endpoint';
 import { buildEvent, EventType, type CloudEvent, type EventSeverity } from './events';
-import type { Status, Verdict } from './verdict';
+import type { ShardPrimary, Status, Verdict } from './verdict';
 
 /** What redis-ha last committed about one cluster. */
 export interface ClusterState {
@@ -28,6 +28,17 @@ export interface ClusterState {
   /** Digest of what the platform parameters were last rendered from. */
   readonly parametersDigest: string | null;
   readonly updatedAt: string;
+  /** ElastiCache: each node group's last confirmed primary, by node group id. */
+  readonly shards?: Readonly<Record<string, StoredShardPrimary>>;
+  /** ElastiCache: DescribeEvents has been read up to this time (ISO 8601). */
+  readonly eventsReadUntil?: string;
+}
+
+/** A node group's primary as the state keeps it. */
+export interface StoredShardPrimary {
+  readonly cacheClusterId: string | null;
+  /** `host:port` of the node itself. */
+  readonly endpoint: string | null;
 }
 
 export interface TransitionInput {
@@ -38,6 +49,10 @@ export interface TransitionInput {
   readonly previous: ClusterState | undefined;
   readonly verdict: Verdict;
   readonly hysteresis: AlertHysteresis;
+  /** ElastiCache: DescribeEvents was read up to here by this probe. */
+  readonly eventsReadUntil?: string;
+  /** ElastiCache: the group's primary endpoint (or configuration endpoint), for event data. */
+  readonly groupEndpoint?: Endpoint | null;
 }
 
 export interface Transition {
@@ -95,9 +110,30 @@ export function planTransition(input: TransitionInput): Transition {
     );
 
   const confirmed = verdict.isConfirmed ? verdict.master : null;
-  const isMasterChanged =
-    !!confirmed && !!previous.master && !sameEndpoint(previous.master, confirmed);
-  if (isMasterChanged && confirmed) {
+  // ElastiCache tracks each shard's primary node; Sentinel clusters the one master's address.
+  const shardChanges = verdict.shards ? changedShards(previous, verdict.shards) : [];
+  for (const change of shardChanges) {
+    event(
+      EventType.masterChanged,
+      `${previous.revision}|${change.nodeGroupId}|${change.previousId}>${change.currentId}`,
+      'warning',
+      {
+        cluster,
+        masterName: input.masterName,
+        replicationGroupId: input.masterName,
+        nodeGroupId: change.nodeGroupId,
+        previous: change.previous.endpoint,
+        current: change.current.endpoint,
+        previousCacheClusterId: change.previous.cacheClusterId,
+        currentCacheClusterId: change.current.cacheClusterId,
+        primaryEndpoint: input.groupEndpoint ? formatEndpoint(input.groupEndpoint) : null,
+      },
+    );
+  }
+  const isMasterChanged = verdict.shards
+    ? shardChanges.length > 0
+    : !!confirmed && !!previous.master && !sameEndpoint(previous.master, confirmed);
+  if (isMasterChanged && confirmed && !verdict.shards) {
     event(
       EventType.masterChanged,
       // The revision, not only the epoch: epochs restart when sentinels are rebuilt, and the
@@ -175,7 +211,12 @@ export function planTransition(input: TransitionInput): Transition {
 
   const master = confirmed ?? previous.master;
   const configEpoch = confirmed ? verdict.configEpoch : previous.configEpoch;
+  // No shards in the verdict (the group could not be read): nothing is known, keep them all.
+  const shards = verdict.shards?.length ? nextShards(previous, verdict.shards) : previous.shards;
+  const eventsReadUntil = input.eventsReadUntil ?? previous.eventsReadUntil;
   const isChanged =
+    JSON.stringify(shards ?? null) !== JSON.stringify(previous.shards ?? null) ||
+    eventsReadUntil !== previous.eventsReadUntil ||
     isHealthPublished ||
     JSON.stringify(pendingHealth) !== JSON.stringify(previous.pendingHealth ?? null) ||
     disagreement !== previous.disagreement ||
@@ -196,6 +237,66 @@ export function planTransition(input: TransitionInput): Transition {
       pendingHealth,
       disagreement,
       updatedAt: now.toISOString(),
+      ...(shards ? { shards } : {}),
+      ...(eventsReadUntil ? { eventsReadUntil } : {}),
     },
   };
+}
+
+interface ShardChange {
+  readonly nodeGroupId: string;
+  readonly previous: StoredShardPrimary;
+  readonly current: StoredShardPrimary;
+  readonly previousId: string;
+  readonly currentId: string;
+}
+
+function storedShard(shard: ShardPrimary): StoredShardPrimary {
+  return {
+    cacheClusterId: shard.cacheClusterId,
+    endpoint: shard.endpoint ? formatEndpoint(shard.endpoint) : null,
+  };
+}
+
+/** A node's identity: its cache cluster id when known, else its endpoint. */
+function shardIdentity(shard: StoredShardPrimary): string | null {
+  return shard.cacheClusterId ?? shard.endpoint;
+}
+
+/** Confirmed primaries that differ from the last confirmed ones (first sightings are no change). */
+function changedShards(previous: ClusterState, shards: readonly ShardPrimary[]): ShardChange[] {
+  const changes: ShardChange[] = [];
+  for (const shard of shards) {
+    const before = previous.shards?.[shard.nodeGroupId];
+    if (!shard.isConfirmed || !before) continue;
+    const current = storedShard(shard);
+    const previousId = shardIdentity(before);
+    const currentId = shardIdentity(current);
+    if (previousId && currentId && previousId !== currentId)
+      changes.push({
+        nodeGroupId: shard.nodeGroupId,
+        previous: before,
+        current,
+        previousId,
+        currentId,
+      });
+  }
+  return changes;
+}
+
+/** The stored primaries with this probe's confirmed ones over them. */
+function nextShards(
+  previous: ClusterState,
+  shards: readonly ShardPrimary[],
+): Record<string, StoredShardPrimary> {
+  // Shards no longer in the group (scaled in) are forgotten; unconfirmed ones keep their last.
+  const next: Record<string, StoredShardPrimary> = {};
+  for (const shard of shards) {
+    const before = previous.shards?.[shard.nodeGroupId];
+    if (before) next[shard.nodeGroupId] = before;
+  }
+  for (const shard of shards)
+    if (shard.isConfirmed && shardIdentity(storedShard(shard)))
+      next[shard.nodeGroupId] = storedShard(shard);
+  return next;
 }

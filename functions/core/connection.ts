@@ -1,10 +1,11 @@
-// How to reach a cluster's sentinels and data nodes: user, password, TLS, timeouts and command
-// renames, from the inventory. Pure: the gateway does the connecting (and reads the CA file).
-import type { SentinelCluster } from './inventory';
+// How to reach a cluster's sentinels and data nodes (or an ElastiCache group's endpoints): user,
+// password, TLS, timeouts and command renames, from the inventory. Pure: the gateway does the
+// connecting (and reads the CA file).
+import type { Cluster, ElastiCacheCluster, SentinelCluster } from './inventory';
 import type { ConnectionOptions } from './ports';
 
 /** The cluster's TLS settings as the gateway takes them; undefined without TLS. */
-export function tlsOptions(cluster: SentinelCluster): ConnectionOptions['tls'] {
+export function tlsOptions(cluster: Cluster): ConnectionOptions['tls'] {
   const tls = cluster.tls;
   if (!tls?.enabled) return undefined;
   return {
@@ -14,11 +15,13 @@ export function tlsOptions(cluster: SentinelCluster): ConnectionOptions['tls'] {
   };
 }
 
-/** How to reach the data nodes: the cluster's ACL user and command renames. */
-export function dataConnection(
-  cluster: SentinelCluster,
-  password: string | undefined,
-): ConnectionOptions {
+/**
+ * How to reach the data nodes: the cluster's ACL user and command renames. ElastiCache: the RBAC
+ * user (`username`, else `userId`) with its password, or no user with an AUTH token.
+ */
+export function dataConnection(cluster: Cluster, password: string | undefined): ConnectionOptions {
+  if (cluster.kind === 'elasticache')
+    return connection(cluster, elastiCacheUsername(cluster), password);
   return {
     ...connection(cluster, cluster.username, password),
     commandRenames: cluster.commandRenames,
@@ -33,8 +36,13 @@ export function sentinelConnection(
   return connection(cluster, cluster.sentinelUsername, password);
 }
 
+/** The RBAC user name clients AUTH with; none with an AUTH token (the default user). */
+function elastiCacheUsername(cluster: ElastiCacheCluster): string | undefined {
+  return cluster.userId ? (cluster.username ?? cluster.userId) : undefined;
+}
+
 function connection(
-  cluster: SentinelCluster,
+  cluster: Cluster,
   username: string | undefined,
   password: string | undefined,
 ): ConnectionOptions {

@@ -125,6 +125,58 @@ export class ElastiCacheUserBusyError extends RedisHaError {
   }
 }
 
+/**
+ * The caller's IAM identity may not call this ElastiCache action (`AccessDenied`,
+ * `AccessDeniedException`, `UnauthorizedOperation`). Never retried: asking again cannot help.
+ */
+export class ElastiCacheAccessDeniedError extends RedisHaError {
+  constructor(
+    /** The API operation, e.g. `DescribeReplicationGroups`. */
+    readonly operation: string,
+    /** The IAM action to grant, e.g. `elasticache:DescribeReplicationGroups`. */
+    readonly action: string,
+    /** The principal AWS named in its message, when it did. */
+    readonly principal: string | undefined,
+    /** The service's error code. */
+    readonly errorName: string,
+  ) {
+    super(
+      'ELASTICACHE_ACCESS_DENIED',
+      `ElastiCache ${operation} was denied (${errorName}): ${principal ?? 'the caller'} needs IAM permission ${action}`,
+    );
+    this.name = 'ElastiCacheAccessDeniedError';
+  }
+}
+
+/** ElastiCache kept throttling the call after the SDK's own retries (`Throttling`, ...). */
+export class ElastiCacheThrottledError extends RedisHaError {
+  constructor(
+    readonly operation: string,
+    readonly errorName: string,
+  ) {
+    super(
+      'ELASTICACHE_THROTTLED',
+      `ElastiCache ${operation} was throttled (${errorName}) after the SDK's retries: the next probe asks again`,
+    );
+    this.name = 'ElastiCacheThrottledError';
+  }
+}
+
+// "User: arn:aws:iam::1:user/bob is not authorized to perform: elasticache:DescribeEvents on
+// resource: ... because no identity-based policy allows ..." (IAM's wording for Query APIs).
+const DENIED_PRINCIPAL = /\bUser:\s*(\S+?)\s+is not authorized/i;
+const DENIED_ACTION = /\bperform:\s*([a-z0-9-]+:[A-Za-z0-9*]+)/i;
+
+/** The principal and action an AccessDenied message names, as far as it names them. */
+export function parseAccessDenied(message: string): {
+  readonly principal?: string;
+  readonly action?: string;
+} {
+  const principal = DENIED_PRINCIPAL.exec(message)?.[1];
+  const action = DENIED_ACTION.exec(message)?.[1];
+  return { ...(principal ? { principal } : {}), ...(action ? { action } : {}) };
+}
+
 /** A failover told by an event message; node ids as written in it. */
 export interface FailoverMessage {
   /** Absent in the older "Failover to replica node X completed" wording. */

@@ -21,7 +21,7 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
 /** Raised by `RedisGateway.run` when a command fails; `failure` tells auth problems from dead nodes. */
 export class GatewayError extends RedisHaError {
   constructor(
-    readonly failure: 'unreachable' | 'timeout' | 'auth-failed' | 'error',
+    readonly failure: 'unreachable' | 'timeout' | 'auth-failed' | 'tls-failed' | 'error',
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -1,5 +1,7 @@
-// What a probe saw: raw answers from each sentinel and from the master, as plain data.
+// What a probe saw: raw answers from each sentinel and from the master (or, for ElastiCache,
+// the API's view and the endpoints' answers), as plain data.
 // Produced by a RedisGateway adapter, consumed by the verdict. No I/O here.
+import type { ElastiCacheEvent, ElastiCacheGroup } from './elasticache';
 import type { Endpoint } from './endpoint';
 
 /** Why a call to a sentinel or data node produced no answer. */
@@ -7,6 +9,8 @@ export const FailureKind = {
   unreachable: 'unreachable',
   timeout: 'timeout',
   authFailed: 'auth-failed',
+  /** The TLS handshake failed: certificate not trusted, wrong name, or no TLS on the port. */
+  tlsFailed: 'tls-failed',
   error: 'error',
 } as const;
 export type FailureKind = (typeof FailureKind)[keyof typeof FailureKind];
@@ -110,4 +114,48 @@ export interface Observation {
    */
   readonly nodes?: readonly DataNodeObservation[];
   readonly missingPasswords?: readonly MissingPassword[];
+}
+
+/** Why an ElastiCache API call gave no answer, as the probe classifies it. */
+export interface ElastiCacheApiFailure {
+  readonly kind: 'throttled' | 'access-denied' | 'not-found' | 'error';
+  /** The API operation, e.g. `DescribeReplicationGroups`. */
+  readonly operation: string;
+  /** The error's message (names the IAM action and principal for `access-denied`). */
+  readonly message: string;
+}
+
+/** A node group's (shard's) primary as found by the probe, and its answer to `ROLE`. */
+export interface ShardObservation {
+  readonly nodeGroupId: string;
+  /** Who the primary is: the API's `CurrentRole`, or the cluster's own topology (cluster mode). */
+  readonly primary: {
+    readonly cacheClusterId: string | null;
+    /** The node's own endpoint, when known. */
+    readonly endpoint: Endpoint | null;
+  } | null;
+  /** Where `ROLE` was asked: the primary endpoint, or the shard's primary node (cluster mode). */
+  readonly dialled: Endpoint | null;
+  /** `ROLE` there; null when nothing was dialled. */
+  readonly role: NodeAnswer | null;
+}
+
+/** Everything one probe of one ElastiCache replication group saw. */
+export interface ElastiCacheObservation {
+  /** `DescribeReplicationGroups`; null when it failed (`apiFailure` says why). */
+  readonly group: ElastiCacheGroup | null;
+  readonly apiFailure: ElastiCacheApiFailure | null;
+  /** `DescribeEvents` since the last probe, oldest first. */
+  readonly events: readonly ElastiCacheEvent[];
+  readonly eventsFailure: ElastiCacheApiFailure | null;
+  /** The password parameter, when the store does not hold it: nothing was dialled. */
+  readonly missingPassword: string | null;
+  /** Cluster mode: the configuration endpoint's failure to list the shards, if it failed. */
+  readonly topologyFailure: { readonly endpoint: Endpoint; readonly failure: Failure } | null;
+  readonly shards: readonly ShardObservation[];
+  /** `PING` on the reader endpoint (cluster mode disabled, when the group has one). */
+  readonly reader: {
+    readonly endpoint: Endpoint;
+    readonly answer: { readonly ok: true } | Failure;
+  } | null;
 }

@@ -22,13 +22,29 @@ export const ReasonCode = {
   sentinelTilt: 'SENTINEL_TILT',
   splitBrain: 'SPLIT_BRAIN',
   passwordMissing: 'PASSWORD_MISSING',
+  // ElastiCache replication groups (issue 12).
+  groupNotAvailable: 'GROUP_NOT_AVAILABLE',
+  groupNotFound: 'GROUP_NOT_FOUND',
+  automaticFailoverDisabled: 'AUTOMATIC_FAILOVER_DISABLED',
+  singleAz: 'SINGLE_AZ',
+  tlsFailed: 'TLS_FAILED',
+  endpointUnreachable: 'ENDPOINT_UNREACHABLE',
+  apiThrottled: 'API_THROTTLED',
+  accessDenied: 'ACCESS_DENIED',
+  apiError: 'API_ERROR',
+  tlsMismatch: 'TLS_MISMATCH',
+  clusterModeMismatch: 'CLUSTER_MODE_MISMATCH',
+  authDisabled: 'AUTH_DISABLED',
 } as const;
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
 
 export interface Reason {
   readonly code: ReasonCode;
   readonly severity: Exclude<Status, 'ok'>;
-  /** The sentinel or node concerned (host:port), or the parameter for PASSWORD_MISSING. */
+  /**
+   * The sentinel or node concerned (host:port), the parameter for PASSWORD_MISSING, or for
+   * ElastiCache the endpoint, node group (shard) or API operation concerned.
+   */
   readonly target?: string;
   readonly message: string;
 }

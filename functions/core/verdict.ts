@@ -14,6 +14,17 @@ export interface Vote {
   readonly sentinels: readonly string[];
 }
 
+/** ElastiCache: one node group's (shard's) primary as this probe found it. */
+export interface ShardPrimary {
+  readonly nodeGroupId: string;
+  /** The primary's cache cluster id (`orders-002`, `carts-0002-001`), when known. */
+  readonly cacheClusterId: string | null;
+  /** The primary node's own endpoint, when known. */
+  readonly endpoint: Endpoint | null;
+  /** The API (or the cluster's own topology) and the node's ROLE agree that it is the primary. */
+  readonly isConfirmed: boolean;
+}
+
 export interface Verdict {
   readonly status: Status;
   readonly reasons: readonly Reason[];
@@ -25,6 +36,8 @@ export interface Verdict {
   readonly votes: readonly Vote[];
   readonly sentinelsConfigured: number;
   readonly sentinelsAnswering: number;
+  /** ElastiCache only: every node group's primary (one entry with cluster mode disabled). */
+  readonly shards?: readonly ShardPrimary[];
 }
 
 export interface VerdictPolicy {
@@ -111,7 +124,7 @@ export function decideVerdict(
         severity: 'degraded',
         target,
         message:
-          answer.failure === 'error'
+          answer.failure === 'error' || answer.failure === 'tls-failed'
             ? `sentinel ${target} could not be probed: ${answer.detail}`
             : `sentinel ${target} did not answer: ${answer.detail}`,
       });
@@ -215,7 +228,12 @@ export function decideVerdict(
   };
 }
 
-function verdictOf(policy: VerdictPolicy, reasons: readonly Reason[], master: Endpoint | null) {
+/** A verdict from reasons alone: not confirmed, no votes (the base other rules fill in). */
+export function verdictOf(
+  policy: Pick<VerdictPolicy, 'sentinelsConfigured'>,
+  reasons: readonly Reason[],
+  master: Endpoint | null,
+) {
   return {
     status: worstStatus(reasons.map((r) => r.severity)),
     reasons: dedupeReasons(reasons),
@@ -229,7 +247,7 @@ function verdictOf(policy: VerdictPolicy, reasons: readonly Reason[], master: En
 }
 
 /** One reason per (code, target), keeping the most severe. */
-function dedupeReasons(reasons: readonly Reason[]): Reason[] {
+export function dedupeReasons(reasons: readonly Reason[]): Reason[] {
   const byKey = new Map<string, Reason>();
   for (const reason of reasons) {
     const key = `${reason.code}|${reason.target ?? ''}`;

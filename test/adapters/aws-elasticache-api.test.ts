@@ -20,7 +20,9 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsElastiCacheApi } from '../../functions/adapters/aws/elasticache-api';
 import {
+  ElastiCacheAccessDeniedError,
   ElastiCacheGroupNotFoundError,
+  ElastiCacheThrottledError,
   ElastiCacheUserBusyError,
   type ElastiCacheGroup,
 } from '../../functions/core/elasticache';
@@ -85,6 +87,10 @@ const SINGLE_SHARD: ReplicationGroup = {
   Engine: 'redis',
   ARN: 'arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:orders',
 };
+
+/** IAM's wording of a denied Query API call. */
+const DENIED_MESSAGE =
+  'User: arn:aws:iam::123456789012:user/ops is not authorized to perform: elasticache:DescribeReplicationGroups on resource: arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:orders because no identity-based policy allows the elasticache:DescribeReplicationGroups action';
 
 const SHARDED_HOST = 'carts.xyz789.clustercfg.euw1.cache.amazonaws.com';
 
@@ -383,6 +389,67 @@ describe('AwsElastiCacheApi inputs and mapping', () => {
     ]);
   });
 
+  it.each(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'])(
+    'turns %s into an access-denied error naming the permission and the principal',
+    async (name) => {
+      elasticache.on(DescribeReplicationGroupsCommand).rejects(
+        Object.assign(new Error(DENIED_MESSAGE), {
+          name,
+          $fault: 'client',
+          $metadata: { httpStatusCode: 403 },
+        }),
+      );
+
+      const error = await errorOf(api().describeReplicationGroup('orders'));
+
+      expect(error).toBeInstanceOf(ElastiCacheAccessDeniedError);
+      expect(error).toMatchObject({
+        code: 'ELASTICACHE_ACCESS_DENIED',
+        operation: 'DescribeReplicationGroups',
+        action: 'elasticache:DescribeReplicationGroups',
+        principal: 'arn:aws:iam::123456789012:user/ops',
+        errorName: name,
+      });
+      expect(error.message).toBe(
+        `ElastiCache DescribeReplicationGroups was denied (${name}): arn:aws:iam::123456789012:user/ops needs IAM permission elasticache:DescribeReplicationGroups`,
+      );
+      expect(elasticache).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 1);
+    },
+  );
+
+  it('names the operation as the permission when the denial does not say which', async () => {
+    elasticache
+      .on(DescribeEventsCommand)
+      .rejects(
+        Object.assign(new Error('Access denied'), { name: 'AccessDeniedException', $metadata: {} }),
+      );
+
+    const error = await errorOf(api().describeEvents('orders', new Date(0)));
+
+    expect(error).toMatchObject({ action: 'elasticache:DescribeEvents', principal: undefined });
+    expect(error.message).toContain('the caller needs IAM permission elasticache:DescribeEvents');
+  });
+
+  it.each(['Throttling', 'ThrottlingException', 'RequestLimitExceeded'])(
+    'turns %s that outlived the SDK retries into a throttled error',
+    async (name) => {
+      elasticache
+        .on(DescribeReplicationGroupsCommand)
+        .rejects(
+          Object.assign(new Error('Rate exceeded'), { name, $metadata: { httpStatusCode: 400 } }),
+        );
+
+      const error = await errorOf(api().describeReplicationGroup('orders'));
+
+      expect(error).toBeInstanceOf(ElastiCacheThrottledError);
+      expect(error).toMatchObject({
+        code: 'ELASTICACHE_THROTTLED',
+        operation: 'DescribeReplicationGroups',
+        errorName: name,
+      });
+    },
+  );
+
   it('asks for a test failover of one node group', async () => {
     elasticache.on(TestFailoverCommand).resolves({});
 
@@ -421,6 +488,29 @@ describe('AwsElastiCacheApi through the SDK (loopback ElastiCache)', () => {
 
     expect(await api().describeReplicationGroup('orders')).toEqual(SINGLE_SHARD_VIEW);
     expect(fake.requests.map((r) => r.status)).toEqual([400, 200]);
+  });
+
+  it('gives up on a call throttled at every attempt after the SDK retries, as a throttled error', async () => {
+    fake.failNext(3, { status: 400, code: 'Throttling', message: 'Rate exceeded' });
+
+    const error = await errorOf(api(3).describeReplicationGroup('orders'));
+
+    expect(error).toBeInstanceOf(ElastiCacheThrottledError);
+    expect(fake.requests.map((r) => r.status)).toEqual([400, 400, 400]);
+  });
+
+  it('sends a denied call once (no retry) and names the permission from the XML error', async () => {
+    fake.failNext(1, { status: 403, code: 'AccessDenied', message: DENIED_MESSAGE });
+
+    const error = await errorOf(api(3).describeReplicationGroup('orders'));
+
+    expect(error).toBeInstanceOf(ElastiCacheAccessDeniedError);
+    expect(error.message).toContain(
+      'arn:aws:iam::123456789012:user/ops needs IAM permission elasticache:DescribeReplicationGroups',
+    );
+    expect(fake.requests.map((r) => [r.action, r.status])).toEqual([
+      ['DescribeReplicationGroups', 403],
+    ]);
   });
 
   it('reports a missing group by name', async () => {

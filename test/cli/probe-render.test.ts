@@ -50,3 +50,69 @@ describe('probe text output', () => {
     expect(text).toContain('master 10.0.0.1:6379 did not answer: connection refused');
   });
 });
+
+const elastiCacheReport = (
+  shards: NonNullable<ReconcileReport['verdict']['shards']>,
+  master: { host: string; port: number },
+): ReconcileReport => ({
+  cluster: 'orders',
+  verdict: {
+    status: 'ok',
+    reasons: [],
+    master,
+    isConfirmed: shards.every((s) => s.isConfirmed),
+    configEpoch: 0,
+    votes: [],
+    sentinelsConfigured: 0,
+    sentinelsAnswering: 0,
+    shards,
+  },
+  events: [],
+  parametersWritten: [],
+  isConflict: false,
+  durationMs: 2,
+});
+
+describe('probe text output for ElastiCache', () => {
+  it('shows the primary node and its endpoint, and no sentinel count', () => {
+    const node = { host: 'orders-001.abc.euw1.cache.amazonaws.com', port: 6379 };
+    const text = renderReports([
+      elastiCacheReport(
+        [{ nodeGroupId: '0001', cacheClusterId: 'orders-001', endpoint: node, isConfirmed: true }],
+        node,
+      ),
+    ]);
+    const row = text.split('\n')[1]?.split(/\s{2,}/);
+
+    expect(row?.slice(0, 4)).toEqual(['orders', 'OK', `orders-001 ${node.host}:6379`, '-']);
+  });
+
+  it('shows the shard count in the row and one line per shard primary, unconfirmed ones marked', () => {
+    const config = { host: 'carts.xyz.clustercfg.euw1.cache.amazonaws.com', port: 6379 };
+    const text = renderReports([
+      elastiCacheReport(
+        [
+          {
+            nodeGroupId: '0001',
+            cacheClusterId: null,
+            endpoint: { host: '10.0.0.1', port: 6379 },
+            isConfirmed: true,
+          },
+          { nodeGroupId: '0002', cacheClusterId: null, endpoint: null, isConfirmed: false },
+          {
+            nodeGroupId: '0003',
+            cacheClusterId: 'carts-0003-002',
+            endpoint: { host: '10.0.0.3', port: 6379 },
+            isConfirmed: true,
+          },
+        ],
+        config,
+      ),
+    ]);
+
+    expect(text.split('\n')[1]).toContain(`3 shards via ${config.host}:6379 (unconfirmed)`);
+    expect(text).toContain('  orders: shard 0001 primary 10.0.0.1:6379\n');
+    expect(text).toContain('  orders: shard 0002 primary unknown (unconfirmed)\n');
+    expect(text).toContain('  orders: shard 0003 primary carts-0003-002 10.0.0.3:6379');
+  });
+});

@@ -17,8 +17,11 @@ import {
   type User,
 } from '@aws-sdk/client-elasticache';
 import {
+  ElastiCacheAccessDeniedError,
   ElastiCacheGroupNotFoundError,
+  ElastiCacheThrottledError,
   ElastiCacheUserBusyError,
+  parseAccessDenied,
   type AuthTokenStrategy,
   type ElastiCacheApi,
   type ElastiCacheEvent,
@@ -32,6 +35,11 @@ import { awsCallError, awsClientConfig, errorName, type AwsClientOptions } from 
 
 /** DescribeEvents pages read per source type before giving up (100 events a page). */
 const MAX_EVENT_PAGES = 10;
+
+/** Error codes AWS uses when the caller's IAM identity may not call the action. */
+const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
+/** Throttling codes; the SDK has retried these already when they reach us. */
+const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded']);
 
 export interface ElastiCacheApiOptions {
   /** A client to use as is (shared, or mocked in tests); else one is built from `client`. */
@@ -184,9 +192,23 @@ export class AwsElastiCacheApi implements ElastiCacheApi {
     context: { readonly replicationGroupId?: string; readonly secrets?: readonly string[] },
   ): RedisHaError {
     if (error instanceof RedisHaError) return error;
-    if (context.replicationGroupId && errorName(error) === 'ReplicationGroupNotFoundFault') {
+    const name = errorName(error);
+    if (context.replicationGroupId && name === 'ReplicationGroupNotFoundFault') {
       return new ElastiCacheGroupNotFoundError(context.replicationGroupId);
     }
+    // Stable errors the probe turns into reasons. The SDK's standard retry never retries an
+    // AccessDenied (not transient) and has already retried throttling with backoff; nothing here
+    // retries again, so a denied or throttled caller sends one request (or the SDK's attempts).
+    if (ACCESS_DENIED.has(name)) {
+      const denied = parseAccessDenied(error instanceof Error ? error.message : '');
+      return new ElastiCacheAccessDeniedError(
+        operation,
+        denied.action ?? `elasticache:${operation}`,
+        denied.principal,
+        name,
+      );
+    }
+    if (THROTTLED.has(name)) return new ElastiCacheThrottledError(operation, name);
     return awsCallError('ElastiCache', operation, target, error, context.secrets);
   }
 }

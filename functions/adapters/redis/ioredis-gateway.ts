@@ -341,8 +341,8 @@ function classify(error: unknown, options: ConnectionOptions, socketError?: Erro
     };
   const kind = SOCKET_ERRORS[code];
   if (kind) return { ok: false, failure: 'unreachable', detail: kind };
-  if (/^(ERR_TLS|ERR_SSL)|CERT|SELF_SIGNED/.test(code))
-    return { ok: false, failure: 'error', detail: `TLS: ${firstLine(cause)}` };
+  if (/^(ERR_TLS|ERR_SSL)|CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code))
+    return { ok: false, failure: 'tls-failed', detail: `TLS: ${firstLine(cause)}` };
   if (isClosed)
     return { ok: false, failure: 'unreachable', detail: 'connection closed by the server' };
   return { ok: false, failure: 'error', detail: redact(firstLine(cause), [options.password]) };
