@@ -56,7 +56,8 @@ export type RotationTaskAction = 'start' | 'advance' | 'rollback';
  *   the step, so it is returned as done. Any other phase throws `StateConflict`. A step before
  *   Publish that fails turns the record `rolling-back` and throws `RotationStepFailed` (not
  *   retried: Catch → RollBack); `RemoveOld` inside the grace period throws `GracePeriodRunning`
- *   (retried).
+ *   (retried). A step whose ElastiCache change is still being applied throws `RotationNotReady`
+ *   (retried for up to about an hour: a token change can take many minutes).
  * - `rollback`: undo a rotation that has not published (old password stays the only one);
  *   a rotation that has no record (its start never committed) is already rolled back: its lock,
  *   if taken, is released. `failure` is only logged (its `Error`), never its `Cause`.
@@ -136,6 +137,15 @@ export const START_REFUSALS = [
  * Nothing was changed; the retry's backoff waits out the rest.
  */
 export const GRACE_PERIOD_RUNNING = 'GracePeriodRunning';
+
+/**
+ * A retryable error name: the step is under way but ElastiCache is still applying its change
+ * (a replication group `modifying` after ModifyReplicationGroup, an RBAC user `modifying` or
+ * answering InvalidUserState after ModifyUser). Nothing is wrong and no Lambda waits: the state
+ * retries the task with a patient backoff, each attempt one look at the group or user. The
+ * rotation function throws it as functions/control/rotation-errors.ts `RotationNotReadyError`.
+ */
+export const ROTATION_NOT_READY = 'RotationNotReady';
 
 /** How a failed execution ends (the `Fail` states' `Error`). */
 export const RotationFailure = {

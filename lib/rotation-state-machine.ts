@@ -18,6 +18,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import {
+  ROTATION_NOT_READY,
   ROTATION_STEPS,
   RotationFailure,
   RotationTaskError,
@@ -60,11 +61,27 @@ export const RETRY_ROLL_FORWARD: RetryProps = {
   jitterStrategy: JitterType.FULL,
 };
 
+/**
+ * ElastiCache still applying a step's change (ModifyReplicationGroup, ModifyUser): look again
+ * after 15 s, then less and less often, up to every 2 minutes, for about an hour in all (an AUTH
+ * token change takes minutes). Each attempt is one short Lambda call: no Lambda waits. Listed
+ * before the generic retry, which would give up (and roll back) after about a minute.
+ */
+export const RETRY_WHILE_APPLYING: RetryProps = {
+  errors: [ROTATION_NOT_READY],
+  interval: Duration.seconds(15),
+  backoffRate: 1.5,
+  maxAttempts: 32,
+  maxDelay: Duration.minutes(2),
+};
+
 const ERROR_PATH = '$.error';
 
 /**
  * The rotation's definition: Start → StorePending → AddPassword → UpdateSentinels → Verify →
  * Publish → WaitGrace → RemoveOld → Finish → Succeed, every task a call of `rotationFunction`.
+ * The same machine rotates an ElastiCache group's token or RBAC password: its waits for the group
+ * or user to apply a change are the tasks' `RotationNotReady` retries.
  */
 export function rotationDefinition(scope: Construct, rotationFunction: IFunction): IChainable {
   const task = (id: string, action: RotationTaskAction, extra: Record<string, unknown> = {}) =>
@@ -97,12 +114,14 @@ export function rotationDefinition(scope: Construct, rotationFunction: IFunction
 
   const rollBack = task('RollBack', 'rollback', { failure: JsonPath.objectAt(ERROR_PATH) })
     .addRetry(NON_RETRYABLE)
+    .addRetry(RETRY_WHILE_APPLYING)
     .addRetry(RETRY_ROLL_FORWARD)
     .addCatch(needsAttention, { errors: ['States.ALL'], resultPath: '$.rollbackError' });
   rollBack.next(rolledBack);
 
   const start = task('Start', 'start', { request: JsonPath.objectAt('$$.Execution.Input') })
     .addRetry(NON_RETRYABLE)
+    .addRetry(RETRY_WHILE_APPLYING)
     .addRetry(RETRY_BEFORE_PUBLISH)
     .addCatch(notStarted, { errors: [...START_REFUSALS], resultPath: ERROR_PATH })
     .addCatch(rollBack, { errors: ['States.ALL'], resultPath: ERROR_PATH });
@@ -117,6 +136,7 @@ export function rotationDefinition(scope: Construct, rotationFunction: IFunction
     chain = chain.next(
       task(state, 'advance', { expectedPhase })
         .addRetry(NON_RETRYABLE)
+        .addRetry(RETRY_WHILE_APPLYING)
         .addRetry(isPublishedOrLater ? RETRY_ROLL_FORWARD : RETRY_BEFORE_PUBLISH)
         .addCatch(isPublishedOrLater ? needsAttention : rollBack, {
           errors: ['States.ALL'],

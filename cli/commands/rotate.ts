@@ -2,7 +2,6 @@
 // `redis-ha rotations [cluster]`: the journal (the audit trail) and state, no secret in either.
 import { userInfo } from 'node:os';
 import { RedisHaError } from '../../functions/core/errors';
-import { isSentinel } from '../../functions/core/inventory';
 import type { RotationRecord } from '../../functions/core/rotation';
 import { describeSharedUsers, unpersistedWarning } from '../../functions/core/rotation-preflight';
 import {
@@ -47,11 +46,6 @@ export async function rotateCommand(
   if (!name) throw new CliError(ExitCode.usage, 'rotate: expected a cluster name');
   const [cluster] = selectClusters(loadInventory(options.inventory), [name]);
   if (!cluster) throw new CliError(ExitCode.dataError, `unknown cluster "${name}"`);
-  if (!isSentinel(cluster))
-    throw new CliError(
-      ExitCode.dataError,
-      `rotate: ${name}: ElastiCache rotation is not built yet`,
-    );
   if (
     flags.isAbort &&
     (flags.isDryRun || flags.isForced || flags.noWait || flags.gracePeriodMs !== undefined)

@@ -67,6 +67,19 @@ export class RotationStepError extends RedisHaError {
   }
 }
 
+/**
+ * A rotation task found its step under way but not done (ElastiCache still applying a change):
+ * nothing is wrong, run the same task again later. Its `name` is the one the state machine
+ * retries with a patient backoff (lib/rotation-contract.ts `ROTATION_NOT_READY`).
+ */
+export class RotationNotReadyError extends RedisHaError {
+  static readonly errorName = 'RotationNotReady';
+  constructor(cluster: string, phase: RotationPhase, waitingFor: string) {
+    super('ROTATION_NOT_READY', `rotation of ${cluster} at ${phase} is waiting for ${waitingFor}`);
+    this.name = RotationNotReadyError.errorName;
+  }
+}
+
 /** What `abort` did: nothing in flight, or the rotation it rolled back. */
 export interface AbortOutcome {
   readonly record: RotationRecord | undefined;

@@ -3,24 +3,20 @@
 // from the parameter store in every call (nothing survives between calls) and never reach the
 // record, journal, events, errors or logs. Each write is conditional on the phase this call
 // started from, so two runners never both commit a step.
-import { formatEndpoint } from '../core/endpoint';
 import { redact, RedisHaError, StateConflictError } from '../core/errors';
 import { EventType } from '../core/events';
-import { mapAddress } from '../core/cluster-addresses';
-import type { SentinelCluster } from '../core/inventory';
-import { isTerminal, nextPhase, type RotationRecord } from '../core/rotation';
+import type { Cluster } from '../core/inventory';
+import { isTerminal, nextPhase, type RotationPhase, type RotationRecord } from '../core/rotation';
 import { graceRemainingMs, resolveFailure } from '../core/rotation-policy';
-import { templateValues } from '../core/template-values';
 import { noFaults } from './fault-points';
-import { writePlatformParameters } from './platform-parameters';
-import { loadCredentials, probeCluster } from './probe-cluster';
 import type { ControlDeps } from './reconcile';
 import { RotationStepError } from './rotation-errors';
 import { acquireRotationLock, lockedError } from './rotation-lock';
+import { mechanicsFor, type RotationMechanics, type StepOutcome } from './rotation-mechanics';
 import { closeRolledBack, type Closing } from './rotation-rollback';
 import { deleteInFlightCopies, loadSecrets, storePending } from './rotation-secrets';
 import { rotationFindings } from './rotation-start';
-import { RotationSteps, type RotationSecrets } from './rotation-steps';
+import type { RotationSecrets } from './rotation-steps';
 import { RotationTrail } from './rotation-trail';
 
 /** What one phase needs: the control plane's ports and a source of randomness (step 2). */
@@ -49,6 +45,11 @@ export interface RotationPhaseOutcome {
   readonly failure?: string;
   /** Milliseconds until the grace period ends when the record is published and in it; else 0. */
   readonly graceRemainingMs: number;
+  /**
+   * The step is under way but not done (ElastiCache still applying a change): what it waits
+   * for. The record stays in its phase; run the phase again later (no secret in the text).
+   */
+  readonly waitingFor?: string;
 }
 
 /**
@@ -57,11 +58,12 @@ export interface RotationPhaseOutcome {
  * moves the record to `rolling-back` and is reported in `failure`; at or after publishing (or
  * during a rollback) it throws RotationStepError (`willResume`: run the same phase again). A
  * published record whose grace period runs comes back unchanged with the time left: this never
- * sleeps. Throws StateConflictError when another runner moved the record (nothing is redone),
+ * sleeps, and neither does a step waiting for ElastiCache (`waitingFor`). Throws
+ * StateConflictError when another runner moved the record (nothing is redone),
  * RotationLockedError when another rotation holds the lock.
  */
 export async function runRotationPhase(
-  cluster: SentinelCluster,
+  cluster: Cluster,
   record: RotationRecord,
   deps: RotationPhaseDeps,
   options: RotationPhaseOptions,
@@ -71,17 +73,17 @@ export async function runRotationPhase(
 
 class PhaseRun {
   private readonly trail: RotationTrail;
-  private readonly steps: RotationSteps;
+  private readonly mechanics: RotationMechanics;
   /** Loaded by this call only, for redacting error texts. */
   private secrets: RotationSecrets | undefined;
 
   constructor(
-    private readonly cluster: SentinelCluster,
+    private readonly cluster: Cluster,
     private readonly deps: RotationPhaseDeps,
     private readonly options: RotationPhaseOptions,
   ) {
     this.trail = new RotationTrail(cluster, deps, options.actor);
-    this.steps = new RotationSteps(cluster, deps);
+    this.mechanics = mechanicsFor(cluster, deps, this.trail);
   }
 
   private get closing(): Closing {
@@ -109,29 +111,43 @@ class PhaseRun {
         `rotation ${record.rotationId} of ${this.cluster.name} is ${stored ? `at ${stored.phase}` : 'not stored'}, not at ${phase}: another run moved it`,
       );
     let next: RotationRecord;
+    let waitingFor: string | undefined;
     try {
       if (phase === 'rolling-back')
-        return { record: await this.rollBack(record), graceRemainingMs: 0 };
+        return { ...(await this.rollBack(record)), graceRemainingMs: 0 };
       const done = await this.step(record);
-      const after = nextPhase(phase);
-      next = await this.trail.save(
-        {
-          ...done,
-          phase: after,
-          ...(after === 'completed' ? { completedAt: this.trail.now() } : {}),
-        },
-        phase,
-      );
-      await this.trail.journal(next, after, 'done', '');
+      waitingFor = done.waitingFor;
+      next = waitingFor ? done.record : await this.complete(done.record, phase);
     } catch (error) {
       return this.fail(record, error);
+    }
+    if (waitingFor) {
+      // A step that waits for ElastiCache, typically right after asking it for a change.
+      (this.deps.faults ?? noFaults)(`rotation:waiting-at-${phase}`);
+      return { record: next, graceRemainingMs: 0, waitingFor };
     }
     (this.deps.faults ?? noFaults)(`rotation:after-${next.phase}`);
     return { record: next, graceRemainingMs: 0 };
   }
 
-  /** The work of the step after `record.phase`; returns the record with what it learnt. */
-  private async step(record: RotationRecord): Promise<RotationRecord> {
+  /** Saves `done` in the phase after `phase` and journals the step. */
+  private async complete(done: RotationRecord, phase: RotationPhase): Promise<RotationRecord> {
+    const after = nextPhase(phase);
+    const next = await this.trail.save(
+      {
+        ...done,
+        phase: after,
+        ...(after === 'completed' ? { completedAt: this.trail.now() } : {}),
+      },
+      phase,
+    );
+    await this.trail.journal(next, after, 'done', '');
+    return next;
+  }
+
+  /** The work of the step after `record.phase`: the record with what it learnt, or a wait. */
+  private async step(record: RotationRecord): Promise<StepOutcome> {
+    const { mechanics } = this;
     switch (record.phase) {
       case 'started':
         this.secrets = await storePending(
@@ -139,48 +155,20 @@ class PhaseRun {
           this.deps.parameters,
           this.deps.randomBytes,
         );
-        return record;
-      case 'pending-stored': {
-        const secrets = await this.loadSecrets();
-        const nodes = await this.steps.nodes(record.nodes, secrets.oldPassword);
-        const added = await this.steps.addPassword(
-          nodes,
-          secrets,
-          record.sharedPasswordUsers ?? {},
-        );
-        return {
-          ...record,
-          nodes: nodes.map(formatEndpoint),
-          sharedPasswordUsers: added.shared,
-          unpersistedNodes: union(record.unpersistedNodes, added.unpersisted),
-        };
-      }
-      case 'nodes-added': {
-        const secrets = await this.loadSecrets();
-        await this.steps.pointSentinelsAt(secrets.newPassword, secrets.sentinel?.newPassword);
-        return record;
-      }
-      case 'sentinels-updated': {
-        const secrets = await this.loadSecrets();
-        const nodes = await this.steps.nodes(record.nodes, secrets.newPassword);
-        await this.steps.verify(nodes, secrets, record.isForced);
-        return record;
-      }
+        return { record };
+      case 'pending-stored':
+        return mechanics.addPassword(record, await this.loadSecrets());
+      case 'nodes-added':
+        return mechanics.updateSentinels(record, await this.loadSecrets());
+      case 'sentinels-updated':
+        return mechanics.verify(record, await this.loadSecrets());
       case 'verified':
-        return this.publishPassword(record, await this.loadSecrets());
-      case 'published': {
-        const secrets = await this.loadSecrets();
-        const nodes = await this.steps.nodes(record.nodes, secrets.newPassword);
-        const removed = await this.steps.removeOldPassword(
-          nodes,
-          secrets,
-          record.sharedPasswordUsers ?? {},
-        );
-        return { ...record, unpersistedNodes: union(record.unpersistedNodes, removed.unpersisted) };
-      }
+        return { record: await this.publishPassword(record, await this.loadSecrets()) };
+      case 'published':
+        return mechanics.removeOldPassword(record, await this.loadSecrets());
       case 'old-removed':
         await this.finish(record);
-        return record;
+        return { record };
       default:
         throw new RedisHaError('ROTATION_NO_NEXT_PHASE', `no step after ${record.phase}`);
     }
@@ -251,26 +239,7 @@ class PhaseRun {
     secrets: RotationSecrets,
   ): Promise<RotationRecord> {
     const { cluster, deps } = this;
-    const { newPassword } = secrets;
-    await deps.parameters.put(cluster.passwordParameter, newPassword, { isSecure: true });
-    if (secrets.sentinel && cluster.sentinelPasswordParameter) {
-      await deps.parameters.put(cluster.sentinelPasswordParameter, secrets.sentinel.newPassword, {
-        isSecure: true,
-      });
-    }
-    const stored = await loadCredentials(cluster, deps.parameters);
-    const probe = await probeCluster(cluster, deps, stored);
-    const state = await deps.state.getClusterState(cluster.name);
-    const master = probe.verdict.isConfirmed
-      ? probe.masterDial
-      : state?.master
-        ? mapAddress(cluster, state.master)
-        : null;
-    if (master) {
-      const values = templateValues(cluster, master, newPassword);
-      const written = await writePlatformParameters(cluster, deps.parameters, values);
-      deps.hooks?.onParametersWritten?.(cluster.name, written);
-    }
+    await this.mechanics.publish(record, secrets);
     const graceEndsAt = new Date(deps.clock.now().getTime() + record.gracePeriodMs).toISOString();
     // The lock covers the grace period, so nobody starts another rotation meanwhile.
     await this.lock(record.rotationId, record.gracePeriodMs + this.options.leaseMs);
@@ -292,13 +261,15 @@ class PhaseRun {
   }
 
   /** Before publishing: the old password is again the only one, everywhere. */
-  private async rollBack(record: RotationRecord): Promise<RotationRecord> {
-    const secrets = await this.loadSecrets();
-    const nodes = await this.steps.nodes(record.nodes, secrets.oldPassword);
-    const outcome = await this.steps.revert(nodes, secrets, record.sharedPasswordUsers ?? {});
+  private async rollBack(
+    record: RotationRecord,
+  ): Promise<{ record: RotationRecord; waitingFor?: string }> {
+    const step = await this.mechanics.revert(record, await this.loadSecrets());
+    if ('waitingFor' in step) return step;
+    const outcome = step.reverted;
     if (outcome.unreverted.length > 0)
       throw new RedisHaError('ROLLBACK_INCOMPLETE', outcome.unreverted.join('; '));
-    return closeRolledBack(this.closing, record, outcome);
+    return { record: await closeRolledBack(this.closing, step.record, outcome) };
   }
 
   private lock(rotationId: string, leaseMs: number): Promise<boolean> {
@@ -310,8 +281,4 @@ class PhaseRun {
       leaseMs,
     );
   }
-}
-
-function union(a: readonly string[] = [], b: readonly string[] = []): string[] {
-  return [...new Set([...a, ...b])];
 }

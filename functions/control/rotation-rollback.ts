@@ -1,7 +1,7 @@
 // The way back before publishing: turning a rotation to `rolling-back` (`rotate --abort`, a
 // state machine's catch) and closing it as `rolled-back` once the old password is again the only
 // one (or when nothing had reached Redis). The undo itself is a phase: rotation-phase.ts.
-import type { SentinelCluster } from '../core/inventory';
+import type { Cluster } from '../core/inventory';
 import { EventType } from '../core/events';
 import { isPublished, isTerminal, type RotationRecord } from '../core/rotation';
 import type { ControlDeps } from './reconcile';
@@ -12,7 +12,7 @@ import { RotationTrail } from './rotation-trail';
 
 /** What closing a rotation needs: whose it is, where it is recorded, who holds its lock. */
 export interface Closing {
-  readonly cluster: SentinelCluster;
+  readonly cluster: Cluster;
   readonly deps: ControlDeps;
   readonly trail: RotationTrail;
   readonly holder: string;
@@ -25,7 +25,7 @@ export interface Closing {
  * (RotationAbortRefusedError) once published. The caller holds the lock.
  */
 export async function beginRollback(
-  cluster: SentinelCluster,
+  cluster: Cluster,
   record: RotationRecord,
   deps: RotationPhaseDeps,
   options: Omit<RotationPhaseOptions, 'signal'> & { readonly reason: string },

@@ -4,9 +4,10 @@
 // the lock over from a crashed local runner at once, and tells an operator what to do when a
 // live one holds it. Secrets stay in rotation-phase.ts and the parameter store.
 import { randomUUID } from 'node:crypto';
-import type { SentinelCluster } from '../core/inventory';
+import type { Cluster } from '../core/inventory';
 import { isPublished, isTerminal, type RotationRecord } from '../core/rotation';
 import { graceRemainingMs } from '../core/rotation-policy';
+import { pollDelayMs } from '../core/elasticache-rotation';
 import {
   RotationAbortRefusedError,
   RotationInGraceError,
@@ -60,7 +61,7 @@ export class RotationRunner {
   private readonly trail: RotationTrail;
 
   constructor(
-    private readonly cluster: SentinelCluster,
+    private readonly cluster: Cluster,
     private readonly deps: RotationDeps,
     private readonly options: RotationOptions,
   ) {
@@ -156,9 +157,14 @@ export class RotationRunner {
     return this.cluster.name;
   }
 
-  /** One phase after another until the rotation ends (or waits out its grace elsewhere). */
+  /**
+   * One phase after another until the rotation ends (or waits out its grace elsewhere). A step
+   * waiting for ElastiCache to apply a change is run again after a growing delay (up to 30 s);
+   * the signal ends the wait.
+   */
   private async advance(start: RotationRecord): Promise<RotationRecord> {
     let record = start;
+    let polls = 0;
     while (!isTerminal(record.phase)) {
       const outcome = await runRotationPhase(this.cluster, record, this.deps, {
         holder: this.holder,
@@ -178,6 +184,14 @@ export class RotationRunner {
         await this.deps.sleep(outcome.graceRemainingMs, this.options.signal);
         continue;
       }
+      if (outcome.waitingFor) {
+        const delayMs = pollDelayMs(polls++);
+        if (polls === 1) this.options.onNotice?.(`waiting for ${outcome.waitingFor}`);
+        record = outcome.record;
+        await this.deps.sleep(delayMs, this.options.signal);
+        continue;
+      }
+      polls = 0;
       record = outcome.record;
     }
     return record;

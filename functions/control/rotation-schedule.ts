@@ -2,7 +2,7 @@
 // (or whose runner crashed), and start those the inventory's `rotation.everyDays` says are due
 // (the rule: core/rotation-policy.ts). A rotation therefore survives a restart of the process
 // that started it.
-import { isSentinel, type Inventory } from '../core/inventory';
+import type { Inventory } from '../core/inventory';
 import { scheduledRotation } from '../core/rotation-policy';
 import {
   RotationLockedError,
@@ -20,7 +20,6 @@ export async function runDueRotations(
 ): Promise<void> {
   const now = deps.clock.now();
   for (const cluster of inventory.clusters) {
-    if (!isSentinel(cluster)) continue;
     const record = await deps.state.getRotation(cluster.name);
     const lock = await deps.state.getLock(cluster.name);
     const action = scheduledRotation({

@@ -2,13 +2,14 @@
 // `<parameter>/pending` and the old one as `<parameter>/previous`, written before Redis is
 // touched and deleted when the rotation ends. Never logs, journals or returns them elsewhere.
 import { RedisHaError } from '../core/errors';
-import type { SentinelCluster } from '../core/inventory';
+import { isSentinel, type Cluster } from '../core/inventory';
 import type { ParameterStore } from '../core/ports';
 import { generatePassword, pendingParameterName, previousParameterName } from '../core/rotation';
 import type { PasswordPair, RotationSecrets } from './rotation-steps';
 
 /** The parameters that rotate: the data password, and the sentinels' when configured. */
-function rotatingParameters(cluster: SentinelCluster): string[] {
+function rotatingParameters(cluster: Cluster): string[] {
+  if (!isSentinel(cluster)) return [cluster.passwordParameter];
   const { passwordParameter, sentinelPasswordParameter, rotation } = cluster;
   return rotation.rotateSentinelPassword && sentinelPasswordParameter
     ? [passwordParameter, sentinelPasswordParameter]
@@ -17,7 +18,7 @@ function rotatingParameters(cluster: SentinelCluster): string[] {
 
 /** Step 2: a new password per rotating parameter, stored with the current one as previous. */
 export async function storePending(
-  cluster: SentinelCluster,
+  cluster: Cluster,
   parameters: ParameterStore,
   randomBytes: (size: number) => Uint8Array,
 ): Promise<RotationSecrets> {
@@ -37,7 +38,7 @@ export async function storePending(
 
 /** The stored pairs of a rotation in flight (after step 2). */
 export async function loadSecrets(
-  cluster: SentinelCluster,
+  cluster: Cluster,
   parameters: ParameterStore,
 ): Promise<RotationSecrets> {
   const names = rotatingParameters(cluster);
@@ -60,7 +61,7 @@ export async function loadSecrets(
 
 /** Removes the pending and previous copies (a missing one is fine). */
 export async function deleteInFlightCopies(
-  cluster: SentinelCluster,
+  cluster: Cluster,
   parameters: ParameterStore,
 ): Promise<void> {
   for (const name of rotatingParameters(cluster)) {

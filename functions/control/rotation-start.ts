@@ -1,12 +1,13 @@
-// Step 1 of a rotation: the checks before anything is written (the verdict unless forced, nodes
-// without a config file, users sharing the password), the lock, and the record in phase
-// `started`; and `--dry-run`'s plan from the same checks. Reads the current password to look
-// (ACL LIST shows hashes); never writes, records or logs it.
+// Step 1 of a rotation: the checks before anything is written (Sentinel: the verdict unless
+// forced, nodes without a config file, users sharing the password; ElastiCache:
+// elasticache-rotation-start.ts), the lock, and the record in phase `started`; and `--dry-run`'s
+// plan from the same checks. Reads the current password to look (ACL LIST shows hashes); never
+// writes, records or logs it.
 import { parseEndpoint, type Endpoint } from '../core/endpoint';
 import { StateConflictError } from '../core/errors';
 import { EventType } from '../core/events';
 import { gracePeriodMs } from '../core/cluster-addresses';
-import type { SentinelCluster } from '../core/inventory';
+import { isSentinel, type Cluster, type SentinelCluster } from '../core/inventory';
 import { isTerminal, rotationPlan, type RotationRecord } from '../core/rotation';
 import {
   describeSharedUsers,
@@ -16,6 +17,7 @@ import {
   unpersistedWarning,
   type NodeFacts,
 } from '../core/rotation-preflight';
+import { elastiCacheStart, planElastiCacheRotation } from './elasticache-rotation-start';
 import { probeCluster, type ProbeResult } from './probe-cluster';
 import type { ControlDeps } from './reconcile';
 import { RotationLockedError, RotationRefusedError } from './rotation-errors';
@@ -46,7 +48,7 @@ export interface StartRotationOptions {
  * on any refusal the lock is released and nothing is written.
  */
 export async function startRotation(
-  cluster: SentinelCluster,
+  cluster: Cluster,
   deps: ControlDeps,
   options: StartRotationOptions,
 ): Promise<RotationRecord> {
@@ -65,12 +67,9 @@ export async function startRotation(
         `rotation ${latest.rotationId} is in flight at ${latest.phase}`,
       );
     const now = trail.now();
-    const check = await preflight(cluster, deps, ({ verdict }) => {
-      if (verdict.status === 'ok' || options.isForced) return;
-      const reasons = verdict.reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
-      throw new RotationRefusedError(cluster.name, `verdict is ${verdict.status} (${reasons})`);
-    });
-    if (check.refusal) throw new RotationRefusedError(cluster.name, check.refusal, false);
+    const found = isSentinel(cluster)
+      ? await sentinelStart(cluster, deps, options.isForced)
+      : await elastiCacheStart(cluster, deps, options.isForced);
     record = await trail.save(
       {
         rotationId,
@@ -82,12 +81,9 @@ export async function startRotation(
         gracePeriodMs: options.gracePeriodMs ?? gracePeriodMs(cluster),
         graceEndsAt: null,
         isForced: options.isForced,
-        nodes: check.nodes,
-        sentinels: [...cluster.sentinels],
         error: null,
         completedAt: null,
-        sharedPasswordUsers: sharedPasswordUsers(check.facts, userOf(cluster)),
-        unpersistedNodes: check.unpersisted,
+        ...found,
       },
       null,
     );
@@ -100,13 +96,35 @@ export async function startRotation(
   return record;
 }
 
+/** The Sentinel checks of step 1 (refusing on the verdict unless forced) and what they found. */
+async function sentinelStart(
+  cluster: SentinelCluster,
+  deps: ControlDeps,
+  isForced: boolean,
+): Promise<
+  Pick<RotationRecord, 'nodes' | 'sentinels' | 'sharedPasswordUsers' | 'unpersistedNodes'>
+> {
+  const check = await preflight(cluster, deps, ({ verdict }) => {
+    if (verdict.status === 'ok' || isForced) return;
+    const reasons = verdict.reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
+    throw new RotationRefusedError(cluster.name, `verdict is ${verdict.status} (${reasons})`);
+  });
+  if (check.refusal) throw new RotationRefusedError(cluster.name, check.refusal, false);
+  return {
+    nodes: check.nodes,
+    sentinels: [...cluster.sentinels],
+    sharedPasswordUsers: sharedPasswordUsers(check.facts, userOf(cluster)),
+    unpersistedNodes: check.unpersisted,
+  };
+}
+
 /**
  * The `started` journal entry and `rotation.started` event of a rotation whose record is saved.
  * A start retried after a crash between the save and these calls repeats them (the event keeps
  * its id): at least once across crashes, like every other event.
  */
 export async function announceStarted(
-  cluster: SentinelCluster,
+  cluster: Cluster,
   deps: ControlDeps,
   record: RotationRecord,
   actor?: string,
@@ -127,10 +145,11 @@ export async function announceStarted(
 
 /** What a rotation would do, without doing any of it (`rotate --dry-run`). */
 export async function planRotation(
-  cluster: SentinelCluster,
+  cluster: Cluster,
   deps: ControlDeps,
   options: { readonly isForced: boolean; readonly gracePeriodMs?: number },
 ): Promise<string[]> {
+  if (!isSentinel(cluster)) return planElastiCacheRotation(cluster, deps, options);
   const check = await preflight(cluster, deps);
   return rotationPlan(cluster, {
     nodes: check.nodes,

@@ -2,9 +2,10 @@
 // in a Lambda that remembers nothing from the previous task (the record and the parameter store
 // carry everything). The execution name is the rotation id and holds the lock. A retried task
 // whose first attempt committed returns the record as it is, so retries are harmless. Errors
-// that a retry cannot fix carry a stable `name` for the state machine's Retry/Catch.
+// that a retry cannot fix carry a stable `name` for the state machine's Retry/Catch; a step
+// waiting for ElastiCache fails `RotationNotReady`, which the machine retries patiently.
 import { RedisHaError, StateConflictError } from '../core/errors';
-import { isSentinel, type Cluster, type SentinelCluster } from '../core/inventory';
+import type { Cluster } from '../core/inventory';
 import { isPublished, isTerminal, type RotationRecord } from '../core/rotation';
 import { hasMovedPast } from '../core/rotation-policy';
 import {
@@ -17,9 +18,15 @@ import {
 import {
   RotationAbortRefusedError,
   RotationLockedError,
+  RotationNotReadyError,
   RotationRefusedError,
 } from './rotation-errors';
-import { runRotationPhase, type RotationPhaseDeps } from './rotation-phase';
+import {
+  runRotationPhase,
+  type RotationPhaseDeps,
+  type RotationPhaseOptions,
+  type RotationPhaseOutcome,
+} from './rotation-phase';
 import { acquireRotationLock, lockedError } from './rotation-lock';
 import { beginRollback } from './rotation-rollback';
 import { announceStarted, startRotation } from './rotation-start';
@@ -66,8 +73,9 @@ export interface RotationTaskOptions {
  * (phase `started`); `advance` runs its next phase (in grace it returns at once with
  * `graceSeconds` > 0; a failure before publishing returns phase `rolling-back`); `rollback`
  * turns a rotation before publishing to its rollback and makes one attempt. Rejects with an
- * error named as in RotationTaskErrorName when retrying cannot help; any other error is worth
- * retrying (the step is idempotent).
+ * error named as in RotationTaskErrorName when retrying cannot help, RotationNotReadyError when
+ * ElastiCache is still applying the step's change; any other error is worth retrying (the step
+ * is idempotent).
  */
 export async function runRotationTask(
   input: unknown,
@@ -75,8 +83,6 @@ export async function runRotationTask(
   deps: RotationPhaseDeps,
   options: RotationTaskOptions = {},
 ): Promise<RotationTaskOutput> {
-  if (!isSentinel(cluster))
-    throw new RotationRefusedError(cluster.name, 'ElastiCache rotation is not built yet', false);
   try {
     const task = parseRotationTaskInput(input);
     if (task.cluster !== cluster.name)
@@ -95,7 +101,7 @@ export async function runRotationTask(
 
 async function runTask(
   task: RotationTaskInput,
-  cluster: SentinelCluster,
+  cluster: Cluster,
   deps: RotationPhaseDeps,
   options: RotationTaskOptions,
 ): Promise<RotationRecord> {
@@ -146,12 +152,12 @@ async function runTask(
         reason,
       );
     const rollingBack = await beginRollback(cluster, stored, deps, { ...phaseOptions, reason });
-    return (await runRotationPhase(cluster, rollingBack, deps, phaseOptions)).record;
+    return runPhase(cluster, rollingBack, deps, phaseOptions);
   }
   const expected = expectedPhaseOf(task) ?? stored.phase;
   if (stored.phase !== expected) return settled(stored, expected);
   try {
-    return (await runRotationPhase(cluster, stored, deps, phaseOptions)).record;
+    return await runPhase(cluster, stored, deps, phaseOptions);
   } catch (error) {
     if (!(error instanceof StateConflictError)) throw error;
     // A concurrent attempt of this very task (a retry while the first still ran) committed it.
@@ -159,6 +165,19 @@ async function runTask(
     if (now && hasMovedPast(now.phase, expected)) return now;
     throw error;
   }
+}
+
+/** One phase; a step still waiting for ElastiCache rejects with RotationNotReadyError. */
+async function runPhase(
+  cluster: Cluster,
+  record: RotationRecord,
+  deps: RotationPhaseDeps,
+  options: RotationPhaseOptions,
+): Promise<RotationRecord> {
+  const outcome: RotationPhaseOutcome = await runRotationPhase(cluster, record, deps, options);
+  if (outcome.waitingFor)
+    throw new RotationNotReadyError(cluster.name, outcome.record.phase, outcome.waitingFor);
+  return outcome.record;
 }
 
 /** A record not in the expected phase: past it is a retry's no-op, elsewhere a conflict. */

@@ -1,14 +1,14 @@
 // What a rotation leaves behind as it goes: the record (a conditional write on the expected
 // phase), the journal (the audit trail) and its events. Nothing here ever sees a password.
 import { buildEvent, EventType } from '../core/events';
-import type { SentinelCluster } from '../core/inventory';
+import type { Cluster } from '../core/inventory';
 import type { JournalEntry } from '../core/ports';
 import type { RotationPhase, RotationRecord } from '../core/rotation';
 import type { ControlDeps } from './reconcile';
 
 export class RotationTrail {
   constructor(
-    private readonly cluster: SentinelCluster,
+    private readonly cluster: Cluster,
     private readonly deps: ControlDeps,
     /** Who runs this part of the rotation, for the journal; the record's actor when absent. */
     private readonly actor?: string,

@@ -3,7 +3,7 @@
 // only read a validated inventory import this, never the schema in inventory.ts.
 import { parseDurationMs } from './duration';
 import { parseEndpoint, type Endpoint } from './endpoint';
-import type { SentinelCluster } from './inventory';
+import type { Cluster, SentinelCluster } from './inventory';
 
 /** Dial address for an announced one, following the cluster's address map. */
 export function mapAddress(cluster: SentinelCluster, announced: Endpoint): Endpoint {
@@ -15,6 +15,6 @@ export function sentinelEndpoints(cluster: SentinelCluster): Endpoint[] {
   return cluster.sentinels.map((text) => parseEndpoint(text) as Endpoint);
 }
 
-export function gracePeriodMs(cluster: SentinelCluster): number {
+export function gracePeriodMs(cluster: Pick<Cluster, 'rotation'>): number {
   return parseDurationMs(cluster.rotation.gracePeriod) ?? 30_000;
 }

@@ -5,7 +5,7 @@ import type { Cluster, ElastiCacheCluster, SentinelCluster } from './inventory';
 import type { ConnectionOptions } from './ports';
 
 /** The cluster's TLS settings as the gateway takes them; undefined without TLS. */
-export function tlsOptions(cluster: Cluster): ConnectionOptions['tls'] {
+export function tlsOptions(cluster: Pick<Cluster, 'tls'>): ConnectionOptions['tls'] {
   const tls = cluster.tls;
   if (!tls?.enabled) return undefined;
   return {

@@ -27,6 +27,9 @@ export const rotationRecordSchema = z.object({
   completedAt: z.nullable(isoTime),
   sharedPasswordUsers: z.optional(z.record(z.string(), z.array(z.string()))),
   unpersistedNodes: z.optional(z.array(z.string())),
+  requestedChange: z.optional(
+    z.object({ change: z.enum(['add-new', 'remove-old', 'restore-old']), at: isoTime }),
+  ),
 });
 
 /** `value` as a RotationRecord, or a BAD_ROTATION_RECORD error naming each wrong field. */

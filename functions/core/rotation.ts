@@ -1,6 +1,8 @@
-// The password rotation state machine for self-hosted Sentinel clusters: phases, what each
-// step does, how a failure resolves (roll back before publishing, forward after), and password
-// generation. Pure: functions/control/rotation-phase.ts does the I/O, one phase per call.
+// The password rotation state machine: phases, what each step does, how a failure resolves
+// (roll back before publishing, forward after), and password generation. ElastiCache groups run
+// the same phases (nodes-added: ROTATE or both RBAC passwords applied; sentinels-updated: nothing
+// to do; old-removed: SET or the new password alone applied). Pure:
+// functions/control/rotation-phase.ts does the I/O, one phase per call.
 import { RedisHaError } from './errors';
 import { EventType } from './events';
 import type { SentinelCluster } from './inventory';
@@ -69,6 +71,19 @@ export interface RotationRecord {
   readonly sharedPasswordUsers?: Readonly<Record<string, readonly string[]>>;
   /** Nodes rotated in memory only (no config file; `rotation.allowUnpersisted`). */
   readonly unpersistedNodes?: readonly string[];
+  /**
+   * ElastiCache: the last change asked of the API (ModifyReplicationGroup, ModifyUser), saved
+   * BEFORE the call, so a step resumed after a crash knows the call may have been applied and
+   * looks before it asks again. Absent for Sentinel clusters and older records.
+   */
+  readonly requestedChange?: RequestedChange;
+}
+
+/** A change of an ElastiCache rotation asked of the API (see `RotationRecord.requestedChange`). */
+export interface RequestedChange {
+  /** `add-new`: ROTATE / both passwords; `remove-old`: SET / the new one alone; `restore-old`: the rollback. */
+  readonly change: 'add-new' | 'remove-old' | 'restore-old';
+  readonly at: string;
 }
 
 export function isTerminal(phase: RotationPhase): boolean {

@@ -5,7 +5,9 @@ import { StateMachine as LocalStateMachine, type RunOptions } from 'aws-local-st
 import { describe, expect, it } from 'vitest';
 import { RotationPhase } from '../../functions/core/rotation';
 import { RotationTaskErrorName } from '../../functions/control/rotation-task';
+import { RotationNotReadyError } from '../../functions/control/rotation-errors';
 import {
+  ROTATION_NOT_READY,
   ROTATION_STEPS,
   RotationTaskError,
   type RotationPhaseName,
@@ -113,10 +115,10 @@ describe('rotation state machine definition', () => {
     });
   });
 
-  it('never retries refusals, locks, conflicts, bad input and a step the core rolled back, and retries the rest with full jitter', () => {
+  it('never retries refusals, locks, conflicts, bad input and a step the core rolled back, waits patiently for ElastiCache, and retries the rest with full jitter', () => {
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== 'Task') continue;
-      const [first, second, ...rest] = state.Retry ?? [];
+      const [first, notReady, second, ...rest] = state.Retry ?? [];
       expect(first, name).toEqual({
         ErrorEquals: [
           'RotationRefused',
@@ -126,6 +128,14 @@ describe('rotation state machine definition', () => {
           'RotationStepFailed',
         ],
         MaxAttempts: 0,
+      });
+      // Before the generic retry, which would give up after a minute and roll back.
+      expect(notReady, name).toEqual({
+        ErrorEquals: [ROTATION_NOT_READY],
+        IntervalSeconds: 15,
+        BackoffRate: 1.5,
+        MaxAttempts: 32,
+        MaxDelaySeconds: 120,
       });
       expect(second, name).toMatchObject({
         ErrorEquals: ['States.TaskFailed'],
@@ -148,7 +158,7 @@ describe('rotation state machine definition', () => {
       ErrorEquals: ['RotationRefused', 'RotationLocked', 'StateConflict', 'BadRotationTaskInput'],
       Next: 'NotStarted',
     });
-    const maxAttempts = (name: string) => definition.States[name]?.Retry?.[1]?.MaxAttempts ?? 0;
+    const maxAttempts = (name: string) => definition.States[name]?.Retry?.[2]?.MaxAttempts ?? 0;
     expect(maxAttempts('Publish')).toBeGreaterThan(maxAttempts('Verify'));
     for (const [name, error] of [
       ['RolledBack', 'RolledBack'],
@@ -170,6 +180,10 @@ describe('rotation state machine definition', () => {
     expect(Object.values(RotationTaskError)).toEqual(
       expect.arrayContaining(Object.values(RotationTaskErrorName)),
     );
+  });
+
+  it('waits on the very name the rotation function gives a step ElastiCache is still applying', () => {
+    expect(RotationNotReadyError.errorName).toBe(ROTATION_NOT_READY);
   });
 });
 

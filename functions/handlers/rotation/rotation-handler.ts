@@ -17,7 +17,11 @@ import {
   METRICS_NAMESPACE,
   SERVICE_NAME,
 } from '../../../lib/control-plane-metrics';
-import { GRACE_PERIOD_RUNNING, RotationTaskError } from '../../../lib/rotation-contract';
+import {
+  GRACE_PERIOD_RUNNING,
+  ROTATION_NOT_READY,
+  RotationTaskError,
+} from '../../../lib/rotation-contract';
 import { PowertoolsLoggerAdapter } from '../shared/powertools-logger';
 import { badInput, parseRotationEvent, type TaskEvent } from './rotation-event';
 import { startDueRotations, type ScheduleOutcome } from './rotation-schedule';
@@ -154,6 +158,11 @@ export function createRotationHandler(
       // Step Functions matches) and its message, which the core keeps free of secrets.
       onError: (request) => {
         const error = request.error;
+        // ElastiCache still applying a change: the state machine looks again later.
+        if (error?.name === ROTATION_NOT_READY) {
+          logger.info('rotation task waiting', { error: error.message });
+          return;
+        }
         logger.error('rotation task failed', {
           errorName: error?.name,
           error: error?.message,
