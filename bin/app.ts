@@ -3,7 +3,7 @@
 //
 // Context (`-c key=value`, or the `context` of cdk.json):
 //   inventory        inventory file (default redis-ha.yaml)
-//   vpcId            VPC from which the sentinels are reachable
+//   vpcId            VPC from which the sentinels and ElastiCache groups are reachable
 //   subnetIds        subnets for the Lambdas: comma-separated with -c, or a list in cdk.json
 //   securityGroupId  security group for the Lambdas
 // With the example inventory and no network given, documentation ids are used so that the
@@ -49,7 +49,8 @@ function network() {
 
 try {
   new RedisHaStack(app, 'RedisHa', {
-    description: 'redis-ha: serverless control plane for Redis Sentinel clusters',
+    description:
+      'redis-ha: serverless control plane for Redis Sentinel clusters and ElastiCache replication groups',
     inventory: ControlPlaneInventory.fromFile(inventoryPath),
     ...network(),
   });

@@ -1,12 +1,14 @@
 // Least privilege per function: Parameter Store actions only on the parameter ARNs the
 // inventory implies (never `parameter/*`), KMS through grants on the one key, table, topic,
-// state machine and probe-invoke permissions only where a handler calls them.
+// state machine and probe-invoke permissions only where a handler calls them, ElastiCache actions
+// only on the inventory's groups and users (lib/elasticache-access.ts).
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import type { Inventory } from '../functions/core/inventory';
+import { isElastiCache, type Inventory } from '../functions/core/inventory';
+import { grantElastiCacheAccess } from './elasticache-access';
 import { parameterArn, parameterNames } from './parameter-access';
 
 /** What the grants are about. */
@@ -62,6 +64,12 @@ export function grantControlPlaneAccess(props: ControlPlaneAccessProps): void {
   rotation.addToRolePolicy(
     new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachineArn] }),
   );
+
+  grantElastiCacheAccess({
+    clusters: props.inventory.clusters.filter(isElastiCache),
+    probe,
+    rotation,
+  });
 
   for (const fn of [probe, rotation]) {
     props.key.grantEncryptDecrypt(fn);

@@ -1,6 +1,8 @@
 // The events the probe function receives: the schedule's tick (asynchronous; probe every
-// cluster, then watch until shortly before the next tick) and the API's on-demand probe
-// (synchronous; probe the named clusters once and answer with their reports, no watch).
+// cluster, then watch until shortly before the next tick), the API's on-demand probe
+// (synchronous; probe the named clusters once and answer with their reports, no watch), and SNS
+// deliveries from the ElastiCache notification topics (lib/elasticache-notifications.ts; AWS's
+// own shape, reconcile the group named at once).
 // Types only: lib/ imports no runtime code.
 
 /** Sent every minute by the probe schedule (EventBridge Scheduler context attributes). */

@@ -1,5 +1,6 @@
 // The redis-ha control plane as one L3 construct: scheduled probe/watch Lambda, the rotation
-// state machine, the IAM-authorised HTTP API, DynamoDB state, SNS events, alarms, dashboard.
+// state machine, the IAM-authorised HTTP API, DynamoDB state, SNS events, alarms, dashboard, and
+// the ElastiCache notification topics that feed the probe function.
 // Infrastructure only: handler code is bundled from its entry files, never imported.
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -23,6 +24,7 @@ import {
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { isElastiCache } from '../functions/core/inventory';
 import { ControlPlaneAlarms } from './control-plane-alarms';
 import { ControlPlaneApi } from './control-plane-api';
 import { controlPlaneFunction } from './control-plane-functions';
@@ -32,6 +34,10 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from './control-plane-metrics';
 import { acknowledgeFindings } from './control-plane-nag';
 import { importNetwork, type NetworkIds } from './control-plane-network';
 import { ControlPlaneTables } from './control-plane-tables';
+import {
+  ElastiCacheNotifications,
+  type ElastiCacheNotificationOptions,
+} from './elasticache-notifications';
 import { FunctionEnv, inventoryDelivery } from './function-environment';
 import type { ProbeTickInput } from './probe-contract';
 import type { RotationScheduleInput } from './rotation-contract';
@@ -76,6 +82,13 @@ export interface RedisHaControlPlaneProps extends NetworkIds {
    */
   readonly alarmTopic?: ITopic;
   /**
+   * ElastiCache's own event notifications, which the probe function acts on at once (a failover
+   * when AWS announces it, not at the next tick): topics created here (attach each to its group,
+   * see the `ElastiCacheTopic...` stack outputs) and/or topics you already attached.
+   * @default a topic for every `elasticache` cluster of the inventory in the stack's Region
+   */
+  readonly elastiCacheNotifications?: ElastiCacheNotificationOptions;
+  /**
    * Memory of the probe/watch function, which is also its share of CPU. Raise it for about 100
    * clusters or more (README, "What it costs").
    * @default 256
@@ -115,6 +128,8 @@ export class RedisHaControlPlane extends Construct {
   readonly api: ControlPlaneApi;
   /** The alarms and the dashboard. */
   readonly alarms: ControlPlaneAlarms;
+  /** ElastiCache notification topics feeding the probe function (none without such clusters). */
+  readonly elastiCacheNotifications?: ElastiCacheNotifications;
 
   constructor(scope: Construct, id: string, props: RedisHaControlPlaneProps) {
     super(scope, id);
@@ -250,6 +265,21 @@ export class RedisHaControlPlane extends Construct {
       handler: this.apiFunction,
       accessLogs: new LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy }),
     });
+
+    const elastiCacheClusters = inventory.clusters.filter(isElastiCache);
+    if (
+      elastiCacheClusters.length > 0 ||
+      Object.keys(props.elastiCacheNotifications?.topicArns ?? {}).length > 0
+    )
+      this.elastiCacheNotifications = new ElastiCacheNotifications(
+        this,
+        'ElastiCacheNotifications',
+        {
+          ...props.elastiCacheNotifications,
+          clusters: elastiCacheClusters,
+          subscriber: this.probeFunction,
+        },
+      );
 
     grantControlPlaneAccess({
       inventory,

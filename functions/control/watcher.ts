@@ -4,7 +4,8 @@
 // ioredis's failover detector, a sentinel message is a trigger to re-check, never the truth.
 import { randomUUID } from 'node:crypto';
 import { sentinelEndpoints } from '../core/cluster-addresses';
-import { isSentinel, type Cluster, type Inventory, type SentinelCluster } from '../core/inventory';
+import { isSentinel } from '../core/cluster-kind';
+import type { Cluster, Inventory, SentinelCluster } from '../core/inventory';
 import { formatEndpoint } from '../core/endpoint';
 import type { SentinelSubscription } from '../core/ports';
 import { sentinelConnection } from '../core/connection';

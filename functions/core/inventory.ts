@@ -347,13 +347,7 @@ export type ElastiCacheCluster = z.infer<typeof ElastiCacheClusterSchema>;
 /** Any inventory entry; narrow on `kind`. */
 export type Cluster = Inventory['clusters'][number];
 
-export function isElastiCache(cluster: Cluster): cluster is ElastiCacheCluster {
-  return cluster.kind === 'elasticache';
-}
-
-export function isSentinel(cluster: Cluster): cluster is SentinelCluster {
-  return cluster.kind === 'sentinel';
-}
+export { isElastiCache, isSentinel } from './cluster-kind';
 
 export type InventoryResult =
   | { readonly ok: true; readonly inventory: Inventory }

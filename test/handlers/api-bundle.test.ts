@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { classicZodKb } from '../../bench/api-bundle';
+import { coldStartOutputs, packagesIn } from '../support/bundle-metafile';
 
 const ENTRY = resolve('functions/handlers/api/index.ts');
 const OPTIONS = {
@@ -18,34 +19,6 @@ const OPTIONS = {
   write: false,
   logLevel: 'error',
 } as const;
-
-/** Packages with code in `outputs` (bytes that reach the file), by name. */
-function packagesIn(metafile: Metafile, outputs: readonly string[]): Set<string> {
-  const names = new Set<string>();
-  for (const output of outputs)
-    for (const [path, { bytesInOutput }] of Object.entries(metafile.outputs[output]?.inputs ?? {}))
-      if (bytesInOutput > 0) {
-        const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
-        if (match?.[1]) names.add(match[1]);
-      }
-  return names;
-}
-
-/** The entry output and the chunks it imports statically: what a cold start evaluates. */
-function coldStartOutputs(metafile: Metafile): string[] {
-  const entry = Object.keys(metafile.outputs).find((o) => o.endsWith('/api.mjs'));
-  const seen = new Set<string>(entry ? [entry] : []);
-  const queue = [...seen];
-  while (queue.length) {
-    const next = queue.pop() as string;
-    for (const imported of metafile.outputs[next]?.imports ?? [])
-      if (imported.kind === 'import-statement' && !seen.has(imported.path)) {
-        seen.add(imported.path);
-        queue.push(imported.path);
-      }
-  }
-  return [...seen];
-}
 
 describe('api: bundle', () => {
   it('holds zod/mini and no classic zod in the single-file build', async () => {
@@ -66,7 +39,7 @@ describe('api: bundle', () => {
       outExtension: { '.js': '.mjs' },
     });
 
-    const cold = packagesIn(metafile, coldStartOutputs(metafile));
+    const cold = packagesIn(metafile, coldStartOutputs(metafile, 'api.mjs'));
     expect(cold).toContain('@middy/core');
     expect(cold).toContain('@aws-lambda-powertools/logger');
     expect([...cold].filter((name) => /^@aws-sdk\/|^@smithy\//.test(name))).toEqual([]);

@@ -55,3 +55,50 @@ export function resourcesOf(
     out[id] = (resource as { Properties: Record<string, unknown> }).Properties;
   return out;
 }
+
+/** A statement of an IAM policy, as CloudFormation JSON. */
+export interface StatementJson {
+  readonly Effect?: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: unknown;
+}
+
+/** Logical id of the one resource of `type` whose id contains `name`. */
+export function logicalIdOf(template: Template, type: string, name: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.includes(name));
+  if (ids.length !== 1) throw new Error(`${ids.length} resources ${type} named like ${name}`);
+  return ids[0] as string;
+}
+
+/** Policy statements attached to the role of a function. */
+export function statementsOfFunction(template: Template, functionId: string): StatementJson[] {
+  const fn = resourcesOf(template, 'AWS::Lambda::Function')[functionId];
+  const role = (fn?.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+  return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Roles).includes(role))
+    .flatMap((policy) => (policy.PolicyDocument as { Statement: StatementJson[] }).Statement);
+}
+
+export const actionsOf = (statement: { Action: string | string[] }): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+/** The resources of a statement as text, tokens resolved to their CloudFormation JSON. */
+export const resourceTexts = (statement: { Resource: unknown }): string[] =>
+  (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]).map((r) =>
+    typeof r === 'string' ? r : JSON.stringify(r),
+  );
+
+/** An ARN built by formatArn (`Fn::Join` of text and `Ref`s) as `arn:${AWS::Partition}:...`. */
+export function arnText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (!join) return JSON.stringify(value);
+  return join[1]
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const ref = (part as { Ref?: string }).Ref;
+      return ref ? `\${${ref}}` : JSON.stringify(part);
+    })
+    .join(join[0]);
+}

@@ -22,41 +22,23 @@ import { RedisHaControlPlane } from '../../lib/redis-ha-control-plane';
 import {
   EXAMPLE_INVENTORY,
   NETWORK,
+  actionsOf,
   controlPlaneStack,
+  logicalIdOf,
+  resourceTexts,
   resourcesOf,
+  statementsOfFunction,
 } from './control-plane-fixture';
 
 const { template } = controlPlaneStack();
 
 /** Logical id of the one resource of `type` whose id contains `name`. */
-function idOf(type: string, name: string): string {
-  const ids = Object.keys(template.findResources(type)).filter((id) => id.includes(name));
-  expect(ids, `${type} ${name}`).toHaveLength(1);
-  return ids[0] as string;
-}
+const idOf = (type: string, name: string) => logicalIdOf(template, type, name);
 const functions = resourcesOf(template, 'AWS::Lambda::Function');
 const probeId = idOf('AWS::Lambda::Function', 'ProbeFunction');
 const rotationId = idOf('AWS::Lambda::Function', 'RotationFunction');
 const apiId = idOf('AWS::Lambda::Function', 'ApiFunction');
-
-/** Policy statements attached to the role of a function. */
-function statementsOf(functionId: string): { Action: string | string[]; Resource: unknown }[] {
-  const role = (functions[functionId]?.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
-  return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
-    .filter((policy) => JSON.stringify(policy.Roles).includes(role))
-    .flatMap(
-      (policy) =>
-        (policy.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] })
-          .Statement,
-    );
-}
-const actionsOf = (statement: { Action: string | string[] }) =>
-  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
-/** The resources of a statement as text, tokens resolved to their CloudFormation JSON. */
-const resourceTexts = (statement: { Resource: unknown }) =>
-  (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]).map((r) =>
-    typeof r === 'string' ? r : JSON.stringify(r),
-  );
+const statementsOf = (functionId: string) => statementsOfFunction(template, functionId);
 /** `arn:...:parameter/redis/x` written by formatArn: the text after `parameter/`. */
 const parameterOf = (text: string) => /:parameter\/([^"]*)/.exec(text)?.[1];
 
@@ -181,7 +163,11 @@ describe('RedisHaControlPlane Lambdas', () => {
     const variables = functions[probeId]?.Environment as { Variables: Record<string, string> };
     expect(variables.Variables.POWERTOOLS_METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
     const inventory = JSON.parse(variables.Variables[FunctionEnv.inventory] ?? '{}');
-    expect(inventory.clusters.map((c: { name: string }) => c.name)).toEqual(['sessions', 'tokens']);
+    expect(inventory.clusters.map((c: { name: string }) => c.name)).toEqual([
+      'sessions',
+      'tokens',
+      'carts',
+    ]);
     // Defaults are filled in: the Lambdas do not parse the inventory again.
     expect(inventory.clusters[0].timeouts).toEqual({ connectMs: 1000, commandMs: 1000 });
   });
@@ -221,12 +207,18 @@ describe('RedisHaControlPlane Lambdas', () => {
 describe('RedisHaControlPlane IAM', () => {
   it('grants Parameter Store actions only on the parameters the inventory names', () => {
     const passwords = [
+      'redis/carts/auth-token',
       'redis/sessions/password',
       'redis/tokens/password',
       'redis/tokens/sentinel-password',
     ];
     const inFlight = passwords.flatMap((p) => [`${p}/pending`, `${p}/previous`]);
-    const platform = ['app/redis/connectionString', 'creatio/redis/sentinel', 'tyk/redis/addrs'];
+    const platform = [
+      'app/carts/redis',
+      'app/redis/connectionString',
+      'creatio/redis/sentinel',
+      'tyk/redis/addrs',
+    ];
     const ssm = (fnId: string) =>
       statementsOf(fnId).filter((s) => actionsOf(s).some((a) => a.startsWith('ssm:')));
     const parametersFor = (fnId: string, action: string) =>
@@ -337,10 +329,13 @@ describe('RedisHaControlPlane data and events', () => {
     });
   });
 
-  it('encrypts both topics and the dead-letter queue with the key and refuses plain HTTP', () => {
-    const topics = resourcesOf(template, 'AWS::SNS::Topic');
-    expect(Object.keys(topics)).toHaveLength(2);
-    for (const topic of Object.values(topics)) expect(topic.KmsMasterKeyId).toEqual(keyArn);
+  it('encrypts the event and alarm topics and the dead-letter queue with the key and refuses plain HTTP', () => {
+    // The ElastiCache notification topic must stay unencrypted (test/infra/elasticache.test.ts).
+    const topics = Object.entries(resourcesOf(template, 'AWS::SNS::Topic')).filter(
+      ([id]) => !id.includes('ElastiCacheNotifications'),
+    );
+    expect(topics).toHaveLength(2);
+    for (const [, topic] of topics) expect(topic.KmsMasterKeyId).toEqual(keyArn);
     template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: keyArn });
     const denyInsecure = Match.objectLike({
       Effect: 'Deny',
@@ -352,7 +347,7 @@ describe('RedisHaControlPlane data and events', () => {
           Properties: { PolicyDocument: { Statement: Match.arrayWith([denyInsecure]) } },
         }),
       ),
-    ).toHaveLength(2);
+    ).toHaveLength(3);
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: { Statement: Match.arrayWith([denyInsecure]) },
     });
@@ -377,7 +372,8 @@ describe('RedisHaControlPlane data and events', () => {
     });
     const given = Template.fromStack(own);
     given.resourceCountIs('AWS::KMS::Key', 1);
-    given.resourceCountIs('AWS::SNS::Topic', 2);
+    // The team's alarm topic, the event topic and the example's ElastiCache notification topic.
+    given.resourceCountIs('AWS::SNS::Topic', 3);
     const teamTopic = Object.keys(given.findResources('AWS::SNS::Topic')).find((id) =>
       id.startsWith('TeamAlarms'),
     );

@@ -95,11 +95,14 @@ describe('inventory validation at synth', { timeout: 120_000 }, () => {
   it('derives the parameter names each function may touch from the example inventory', () => {
     expect(parameterNames(ControlPlaneInventory.fromFile(EXAMPLE_INVENTORY).inventory)).toEqual({
       passwords: [
+        '/redis/carts/auth-token',
         '/redis/sessions/password',
         '/redis/tokens/password',
         '/redis/tokens/sentinel-password',
       ],
       inFlightCopies: [
+        '/redis/carts/auth-token/pending',
+        '/redis/carts/auth-token/previous',
         '/redis/sessions/password/pending',
         '/redis/sessions/password/previous',
         '/redis/tokens/password/pending',
@@ -107,7 +110,12 @@ describe('inventory validation at synth', { timeout: 120_000 }, () => {
         '/redis/tokens/sentinel-password/pending',
         '/redis/tokens/sentinel-password/previous',
       ],
-      platform: ['/app/redis/connectionString', '/creatio/redis/sentinel', '/tyk/redis/addrs'],
+      platform: [
+        '/app/carts/redis',
+        '/app/redis/connectionString',
+        '/creatio/redis/sentinel',
+        '/tyk/redis/addrs',
+      ],
     });
   });
 });

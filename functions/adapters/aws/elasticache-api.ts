@@ -29,6 +29,7 @@ import {
   type ElastiCacheNodeGroup,
   type ElastiCacheUser,
 } from '../../core/elasticache';
+import { isMemberOf } from '../../core/elasticache-node-ids';
 import type { Endpoint } from '../../core/endpoint';
 import { RedisHaError } from '../../core/errors';
 import { awsCallError, awsClientConfig, errorName, type AwsClientOptions } from './aws-clients';
@@ -211,14 +212,6 @@ export class AwsElastiCacheApi implements ElastiCacheApi {
     if (THROTTLED.has(name)) return new ElastiCacheThrottledError(operation, name);
     return awsCallError('ElastiCache', operation, target, error, context.secrets);
   }
-}
-
-/** `orders-002` and `orders-0001-002` are members of `orders`; `orders-eu-002` is not. */
-function isMemberOf(cacheClusterId: string, replicationGroupId: string): boolean {
-  const suffix = cacheClusterId.startsWith(`${replicationGroupId}-`)
-    ? cacheClusterId.slice(replicationGroupId.length + 1)
-    : '';
-  return /^(?:\d{4}-)?\d{3}$/.test(suffix);
 }
 
 function toGroup(group: ReplicationGroup, replicationGroupId: string): ElastiCacheGroup {

@@ -1,8 +1,10 @@
-// The two events the probe function accepts: the schedule's tick (any object without
-// `clusters`; lib/probe-contract.ts ProbeTickInput) and the API's on-demand probe
-// `{ clusters: [name] }`. A malformed event is refused with what is wrong and where.
+// The events the probe function accepts: the schedule's tick (any object without `clusters` or
+// `Records`; lib/probe-contract.ts ProbeTickInput), the API's on-demand probe
+// `{ clusters: [name] }`, and an SNS delivery from an ElastiCache notification topic. A malformed
+// request is refused with what is wrong and where; a malformed SNS record is reported, not thrown.
 import * as z from 'zod/mini';
 import { RedisHaError } from '../../core/errors';
+import { isSnsEvent, parseSnsNotifications, type NotificationRecord } from './sns-notification';
 
 const ProbeRequestSchema = z.object({
   clusters: z
@@ -23,7 +25,13 @@ export interface ProbeRequest {
   readonly clusters: readonly string[];
 }
 
-export type ProbeEvent = ProbeTick | ProbeRequest;
+/** ElastiCache notifications: reconcile the clusters they name, at once (no watch). */
+export interface ProbeNotification {
+  readonly kind: 'notification';
+  readonly records: readonly NotificationRecord[];
+}
+
+export type ProbeEvent = ProbeTick | ProbeRequest | ProbeNotification;
 
 export class BadProbeEventError extends RedisHaError {
   constructor(message: string) {
@@ -36,8 +44,9 @@ export class BadProbeEventError extends RedisHaError {
 export function parseProbeEvent(event: unknown): ProbeEvent {
   if (typeof event !== 'object' || event === null || Array.isArray(event))
     throw new BadProbeEventError(
-      `probe event: expected an object (a schedule tick, or { "clusters": [name] }), got ${event === null ? 'null' : Array.isArray(event) ? 'an array' : typeof event}`,
+      `probe event: expected an object (a schedule tick, { "clusters": [name] } or an SNS delivery), got ${event === null ? 'null' : Array.isArray(event) ? 'an array' : typeof event}`,
     );
+  if (isSnsEvent(event)) return { kind: 'notification', records: parseSnsNotifications(event) };
   if (!('clusters' in event)) {
     const { executionId, scheduledTime } = event as Record<string, unknown>;
     return {

@@ -1,6 +1,7 @@
 // The probe function's logic, free of middy and of the environment: a tick probes every cluster,
 // acts on what changed, then watches the sentinels and acts on a failover until shortly before
-// the deadline; an on-demand request probes the named clusters and answers with their reports.
+// the deadline; an on-demand request probes the named clusters and answers with their reports;
+// an ElastiCache notification (SNS) reconciles the clusters it names (probe-notification.ts).
 // Overlapping runs are expected (70 s runs, one a minute): control's event claims and
 // conditional commits let one of them act on a transition. Never returns or logs a secret.
 import type { Context } from 'aws-lambda';
@@ -13,9 +14,11 @@ import { signalBeforeDeadline } from '../shared/deadline';
 import type { MetricsRecorder } from '../shared/metrics';
 import type { CorrelatedLogger } from '../shared/powertools-logger';
 import { parseProbeEvent, type ProbeRequest, type ProbeTick } from './probe-event';
+import { handleNotifications, type ReconcileClusters } from './probe-notification';
 import { ProbeMetric, recordProbe } from './probe-metrics';
 import {
   clusterResult,
+  clusterSummary,
   logOutcome,
   type ProbeRequestResponse,
   type ProbeResponse,
@@ -44,6 +47,8 @@ export interface ProbeHandlerDeps {
 export interface ProbeHandlerOptions {
   /** Default WATCH_STOP_MARGIN_MS. */
   readonly stopMarginMs?: number;
+  /** How a notification's clusters are reconciled. Default `reconcileAll`. */
+  readonly reconcile?: ReconcileClusters;
 }
 
 /** The handler's third argument under middy: a signal that aborts just before Lambda's timeout. */
@@ -92,9 +97,19 @@ export function createProbeHandler(
       handlerOptions.signal,
     );
     try {
-      return probeEvent.kind === 'tick'
-        ? await tick(probeEvent, deps, runId, context, deadline.signal)
-        : await request(probeEvent, deps, runId, deadline.signal);
+      switch (probeEvent.kind) {
+        case 'tick':
+          return await tick(probeEvent, deps, runId, context, deadline.signal);
+        case 'request':
+          return await request(probeEvent, deps, runId, deadline.signal);
+        case 'notification':
+          return await handleNotifications(
+            probeEvent,
+            deps,
+            { runId, signal: deadline.signal, nowMs: Date.now() },
+            options.reconcile ?? reconcileAll,
+          );
+      }
     } finally {
       deadline.dispose();
     }
@@ -197,16 +212,7 @@ async function tick(
   return {
     kind: 'tick',
     runId,
-    clusters: outcomes.map((outcome) => ({
-      cluster: outcome.cluster,
-      outcome: outcome.kind,
-      ...(outcome.kind === 'reconciled'
-        ? {
-            status: outcome.report.verdict.status,
-            events: outcome.report.events.map((e) => e.type),
-          }
-        : {}),
-    })),
+    clusters: outcomes.map(clusterSummary),
     watch,
     durationMs: Math.round(performance.now() - startedMs),
   };

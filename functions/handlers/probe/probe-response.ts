@@ -23,16 +23,19 @@ export interface ProbeRequestResponse {
   readonly results: readonly ClusterResult[];
 }
 
+/** One cluster's probe in a small answer: its outcome, verdict status and event types. */
+export interface ClusterSummary {
+  readonly cluster: string;
+  readonly outcome: ClusterOutcome['kind'];
+  readonly status?: string;
+  readonly events?: readonly string[];
+}
+
 /** What a tick answers (kept small: asynchronous invocations discard it, the logs keep it). */
 export interface ProbeTickSummary {
   readonly kind: 'tick';
   readonly runId: string;
-  readonly clusters: readonly {
-    readonly cluster: string;
-    readonly outcome: ClusterOutcome['kind'];
-    readonly status?: string;
-    readonly events?: readonly string[];
-  }[];
+  readonly clusters: readonly ClusterSummary[];
   readonly watch: {
     readonly durationMs: number;
     readonly sentinelEvents: number;
@@ -43,7 +46,27 @@ export interface ProbeTickSummary {
   readonly durationMs: number;
 }
 
-export type ProbeResponse = ProbeRequestResponse | ProbeTickSummary;
+/** What one ElastiCache notification led to. */
+export interface NotificationSummary {
+  readonly messageId?: string;
+  /** Event names without the `ElastiCache:` prefix (none when the record was not understood). */
+  readonly events: readonly string[];
+  /** `reconcile`, or why the notification was ignored. */
+  readonly action: 'reconcile' | 'informational' | 'no-cluster' | 'no-event' | 'not-understood';
+  /** Inventory clusters it names. */
+  readonly clusters: readonly string[];
+}
+
+/** What an SNS delivery answers (asynchronous: the logs keep it). */
+export interface ProbeNotificationSummary {
+  readonly kind: 'notification';
+  readonly runId: string;
+  readonly notifications: readonly NotificationSummary[];
+  /** Each named cluster once, however many notifications named it. */
+  readonly clusters: readonly ClusterSummary[];
+}
+
+export type ProbeResponse = ProbeRequestResponse | ProbeTickSummary | ProbeNotificationSummary;
 
 export function clusterResult(outcome: ClusterOutcome): ClusterResult {
   switch (outcome.kind) {
@@ -54,6 +77,16 @@ export function clusterResult(outcome: ClusterOutcome): ClusterResult {
     case 'aborted':
       return { cluster: outcome.cluster, outcome: 'aborted' };
   }
+}
+
+export function clusterSummary(outcome: ClusterOutcome): ClusterSummary {
+  return {
+    cluster: outcome.cluster,
+    outcome: outcome.kind,
+    ...(outcome.kind === 'reconciled'
+      ? { status: outcome.report.verdict.status, events: outcome.report.events.map((e) => e.type) }
+      : {}),
+  };
 }
 
 /** Code and message only: ours never hold a secret; the stack and causes stay out. */
