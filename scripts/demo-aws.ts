@@ -1,18 +1,18 @@
-// `npm run demo:aws`: the AWS deployment run offline, as `npm start` runs the local one. A real
-// Sentinel topology; dynalite as the DynamoDB table; loopback fakes of SSM and SNS. The probe
-// Lambda's handler, on a scheduled tick, watches while the master is SIGKILLed and acts on the
-// failover; then the SYNTHESIZED rotation state machine, run by aws-local-stepfunctions with
-// every task on the rotation Lambda's real handler, rotates the password. Prints both
-// timelines, the SNS messages and the SSM parameters (secrets masked). Stops everything it
-// started; exits 0 only when both worked.
+// `npm run demo:aws [-- sentinel|elasticache]`: the AWS deployment run offline, as `npm start`
+// runs the local one; dynalite as the DynamoDB table, loopback fakes of SSM and SNS. Sentinel: a
+// real topology; the probe Lambda's handler, on a scheduled tick, watches while the master is
+// SIGKILLed and acts on the failover; then the SYNTHESIZED rotation state machine, run by
+// aws-local-stepfunctions with every task on the rotation Lambda's real handler, rotates the
+// password. ElastiCache (scripts/demo-aws-elasticache.ts): the same for a replication group of
+// the ElastiCache fake on real TLS nodes. Prints the timelines, the SNS messages and the SSM
+// parameters (secrets masked). Stops everything it started; exits 0 only when every part worked.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import Redis from 'ioredis';
-import { maskSecrets, table } from '../cli/format';
+import { maskSecrets } from '../cli/format';
 import { EventType } from '../functions/core/events';
 import type { SentinelCluster } from '../functions/core/inventory';
-import type { EventBus, ParameterStore } from '../functions/core/ports';
-import { reconcileCluster, type ControlDeps } from '../functions/control/reconcile';
+import { reconcileCluster } from '../functions/control/reconcile';
 import { createProbeHandler } from '../functions/handlers/probe/probe-handler';
 import { PowertoolsLoggerAdapter } from '../functions/handlers/shared/powertools-logger';
 import { clusterEntryFor, inventoryOrThrow } from '../sandbox/inventory';
@@ -23,8 +23,16 @@ import {
   rotationFunction,
   runExecution,
   synthesizedRotationDefinition,
-  type EventLog,
 } from '../test/handlers/step-functions-support';
+import { elastiCacheDemo } from './demo-aws-elasticache';
+import {
+  markExecution,
+  parametersTable,
+  snsTable,
+  Timeline,
+  traced,
+  type DemoContext,
+} from './demo-support';
 
 const FAILOVER_DEADLINE_MS = 30_000;
 const GRACE_MS = 2000;
@@ -36,68 +44,20 @@ const PLATFORM_PARAMETERS = {
   '/demo/creatio/redis/sentinel': 'sentinelHosts={{sentinels}};masterName={{masterName}}',
 };
 
-interface Mark {
-  readonly at: number;
-  readonly what: string;
-}
+const PARTS = ['sentinel', 'elasticache'] as const;
+type Part = (typeof PARTS)[number];
 
-/** Marks at wall-clock times, rendered as ms after an origin (the kill, the execution's start). */
-class Timeline {
-  private origin = Date.now();
-  readonly marks: Mark[] = [];
-  restart(origin = Date.now()): void {
-    this.origin = origin;
-    this.marks.length = 0;
-  }
-  /** Moves the origin, keeping the marks. */
-  setOrigin(origin: number): void {
-    this.origin = origin;
-  }
-  mark(what: string, at = Date.now()): void {
-    this.marks.push({ at, what });
-  }
-  render(): string {
-    return table(
-      ['T+MS', 'WHAT'],
-      [...this.marks]
-        .sort((a, b) => a.at - b.at)
-        .map((m) => [(m.at - this.origin).toFixed(0).padStart(6), m.what]),
+async function main(args: readonly string[]): Promise<number> {
+  const unknown = args.filter((a) => !(PARTS as readonly string[]).includes(a));
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `usage: npm run demo:aws [-- ${PARTS.join('|')}] (unknown: ${unknown.join(', ')})\n`,
     );
+    return 2;
   }
-}
-
-/** The ports with every SSM write and SNS publish marked on `timeline` (names only). */
-function traced(deps: ControlDeps, timeline: Timeline): ControlDeps {
-  const parameters: ParameterStore = {
-    get: (name) => deps.parameters.get(name),
-    getMany: (names) => deps.parameters.getMany(names),
-    list: (path, options) => deps.parameters.list(path, options),
-    history: (name) => deps.parameters.history(name),
-    put: async (name, value, options) => {
-      const version = await deps.parameters.put(name, value, options);
-      timeline.mark(
-        `SSM PutParameter ${name} (${options.isSecure ? 'SecureString' : 'String'}, v${version})`,
-      );
-      return version;
-    },
-    delete: async (name) => {
-      await deps.parameters.delete(name);
-      timeline.mark(`SSM DeleteParameter ${name}`);
-    },
-  };
-  const events: EventBus = {
-    publish: async (event) => {
-      await deps.events.publish(event);
-      timeline.mark(`SNS Publish ${event.type}`);
-    },
-  };
-  return { ...deps, parameters, events };
-}
-
-async function main(): Promise<number> {
-  const secrets: string[] = [randomBytes(24).toString('base64url')];
+  const parts: readonly Part[] = args.length > 0 ? (args as Part[]) : PARTS;
+  const secrets: string[] = [];
   const say = (text: string) => process.stdout.write(maskSecrets(text, secrets));
-  const password = secrets[0] as string;
   say(`redis-ha offline AWS deployment demo: ${assertRedisServerInstalled()}\n`);
   const started = Date.now();
   say('synthesizing the stack (bundling skipped) for the rotation state machine ...\n');
@@ -105,15 +65,31 @@ async function main(): Promise<number> {
   say(
     `  ${Object.keys(definition.States).length} states: ${Object.keys(definition.States).join(', ')}\n`,
   );
-  say('starting 1 master + 2 replicas + 3 sentinels, dynalite, SSM and SNS fakes ...\n');
+  say('starting dynalite, SSM and SNS fakes ...\n');
+  const aws = await OfflineAws.start();
+  try {
+    const context: DemoContext = { aws, definition, say, secrets };
+    const results: boolean[] = [];
+    if (parts.includes('sentinel')) results.push(await sentinelDemo(context));
+    if (parts.includes('elasticache')) results.push(await elastiCacheDemo(context));
+    say(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    return results.every(Boolean) ? 0 : 1;
+  } finally {
+    await aws.stop();
+  }
+}
+
+/** A real Sentinel topology: failover through the probe handler, then rotation. */
+async function sentinelDemo({ aws, definition, say, secrets }: DemoContext): Promise<boolean> {
+  const password = randomBytes(24).toString('base64url');
+  secrets.push(password);
+  const publishedBefore = aws.sns.published.length;
+  say('\n=== Sentinel ===\n');
+  say('starting 1 master + 2 replicas + 3 sentinels ...\n');
   let topology: Topology | undefined;
-  let aws: OfflineAws | undefined;
   const subscribers: Redis[] = [];
   try {
-    [topology, aws] = await Promise.all([
-      Topology.start({ password, masterName: 'demo' }),
-      OfflineAws.start(),
-    ]);
+    topology = await Topology.start({ password, masterName: 'demo' });
     const inventory = inventoryOrThrow({
       clusters: [
         clusterEntryFor(topology, {
@@ -213,7 +189,7 @@ async function main(): Promise<number> {
         : `FAILED: ${timedOut ? `no action within ${FAILOVER_DEADLINE_MS} ms` : `parameters do not point at 127.0.0.1:${newMasterPort}`}\n`,
     );
     say(`  (the tick, request ${summary.runId.slice(0, 8)}, stopped its watch when asked)\n`);
-    if (!isFailedOver || newMasterPort === null) return 1;
+    if (!isFailedOver || newMasterPort === null) return false;
 
     // --- rotation, through the synthesized state machine ---------------------------------------
     say(
@@ -245,11 +221,7 @@ async function main(): Promise<number> {
       fn.invoke,
       { waitGraceMs: GRACE_MS + 100, retryMs: 100 },
     );
-    for (const event of run.events) {
-      const what = stateMark(event);
-      if (what) rotation.mark(what, event.timestamp);
-      if (event.type === 'ExecutionStarted') rotation.setOrigin(event.timestamp);
-    }
+    markExecution(rotation, run.events);
     const newPassword = aws.ssm.versions(PASSWORD_PARAMETER).at(-1)?.value ?? '';
     secrets.push(newPassword);
     say('rotation timeline (ms after the execution started):\n');
@@ -266,66 +238,18 @@ async function main(): Promise<number> {
         : `FAILED: execution ${run.failure ?? 'succeeded'}, new accepted ${isNewAccepted}, old refused ${isOldRefused}, secret in logs ${leaked}\n`,
     );
 
-    say('\nSNS messages (type attribute, in order):\n');
-    say(
-      table(
-        ['#', 'TYPE', 'SEVERITY'],
-        aws.sns.published.map((m, i) => [
-          String(i + 1),
-          m.attributes.type?.stringValue ?? '',
-          m.attributes.severity?.stringValue ?? '',
-        ]),
-      ),
-    );
+    say('\nSNS messages (attributes, in order):\n');
+    say(snsTable(aws, publishedBefore));
     say('\nSSM parameters now (SecureString values masked):\n');
-    const parameters = await deps.parameters.list('/', { recursive: true });
-    say(
-      table(
-        ['NAME', 'TYPE', 'VERSION', 'VALUE'],
-        parameters.map((p) => [
-          p.name,
-          p.isSecure ? 'SecureString' : 'String',
-          String(p.version),
-          p.isSecure ? '********' : p.value,
-        ]),
-      ),
-    );
-    say(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    return isRotated ? 0 : 1;
+    say(await parametersTable(deps, '/demo/'));
+    return isRotated;
   } finally {
     for (const subscriber of subscribers) subscriber.disconnect();
     await topology?.stop();
-    await aws?.stop();
   }
 }
 
-/** One line of the rotation timeline from the execution's history, or undefined to skip it. */
-function stateMark(event: EventLog): string | undefined {
-  const name = event.state?.name ?? '';
-  const phase = (event.state?.output as { phase?: string } | undefined)?.phase;
-  switch (event.type) {
-    case 'ExecutionStarted':
-      return 'execution started';
-    case 'StateEntered':
-      return name === 'WaitGrace'
-        ? 'WaitGrace entered (grace period: old and new both work)'
-        : undefined;
-    case 'StateExited':
-      return phase ? `${name} done: phase ${phase}` : `${name} done`;
-    case 'StateRetried':
-      return `${name} retried`;
-    case 'StateFailed':
-      return `${name} failed: ${event.Error ?? ''}`;
-    case 'ExecutionSucceeded':
-      return 'execution succeeded';
-    case 'ExecutionFailed':
-      return `execution failed: ${event.Error ?? ''}`;
-    default:
-      return undefined;
-  }
-}
-
-main().then(
+main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(

@@ -1,6 +1,7 @@
 // A loopback TCP forwarder: gives a Redis node a second address, the way a NAT or a port map
 // does. It can stop accepting new connections while the established ones keep flowing, which
-// makes an address that the sentinels use but nobody can dial any more.
+// makes an address that the sentinels use but nobody can dial any more. It can also be pointed
+// at another port, as a DNS name that follows a primary is (new connections only).
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 export class TcpForwarder {
@@ -12,13 +13,16 @@ export class TcpForwarder {
     private readonly sockets: Set<Socket>,
     /** The port it listens on, on 127.0.0.1. */
     readonly port: number,
+    /** Where new connections go; `retarget` moves it. */
+    private readonly target: { port: number },
   ) {}
 
   /** Listens on a free port of 127.0.0.1 and forwards every connection to `targetPort`. */
   static async start(targetPort: number): Promise<TcpForwarder> {
     const sockets = new Set<Socket>();
+    const target = { port: targetPort };
     const server = createServer((inbound) => {
-      const outbound = connect(targetPort, '127.0.0.1');
+      const outbound = connect(target.port, '127.0.0.1');
       for (const socket of [inbound, outbound]) {
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
@@ -33,7 +37,12 @@ export class TcpForwarder {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    return new TcpForwarder(server, sockets, (server.address() as AddressInfo).port);
+    return new TcpForwarder(server, sockets, (server.address() as AddressInfo).port, target);
+  }
+
+  /** Sends new connections to `targetPort` from now on; established ones stay where they are. */
+  retarget(targetPort: number): void {
+    this.target.port = targetPort;
   }
 
   /** Refuses new connections from now on; the established ones keep working. */
