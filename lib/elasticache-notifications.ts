@@ -60,10 +60,13 @@ export class ElastiCacheNotifications extends Construct {
     checkTopicArns(given, props.clusters);
     const stackRegion = Stack.of(this).region;
     const regions = [...new Set(props.clusters.map((c) => c.region))].sort();
-    if (Token.isUnresolved(stackRegion) && regions.length > 1 && props.createTopics !== false)
+    // ElastiCache publishes only to a topic of the group's own Region: a stack that names no
+    // Region cannot check that, whatever the number of Regions.
+    const needsGiven = props.clusters.some((c) => given[c.name] === undefined);
+    if (Token.isUnresolved(stackRegion) && needsGiven && props.createTopics !== false)
       Annotations.of(this).addWarningV2(
         'redis-ha:elastiCacheTopicRegions',
-        `the elasticache clusters span ${regions.join(', ')} and this stack names no Region: a topic is created for each, but ElastiCache can use only those in the Region the stack is deployed to (set the stack's env, or give the others with elastiCacheNotifications.topicArns)`,
+        `this stack names no Region: a notification topic is created for each elasticache cluster (${regions.join(', ')}), but ElastiCache can use only those in the Region the stack is deployed to (set the stack's env, or give the others with elastiCacheNotifications.topicArns)`,
       );
     const topics: ElastiCacheNotificationTopic[] = [];
     for (const cluster of props.clusters) {

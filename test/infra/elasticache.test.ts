@@ -155,13 +155,28 @@ describe('ElastiCache notification topics', () => {
     expect(Object.keys(given.findOutputs('ElastiCacheTopicCheckoutUs'))).toEqual([]);
   });
 
-  it('warns that an environment-agnostic stack cannot serve groups of several Regions', () => {
+  it('warns that an environment-agnostic stack cannot tell whether ElastiCache can use its topics', () => {
     const { stack, template: agnostic } = controlPlaneStack({ inventoryText: INVENTORY });
     agnostic.resourceCountIs('AWS::SNS::Subscription', 2);
     Annotations.fromStack(stack).hasWarning(
       '*',
-      Match.stringLikeRegexp('clusters span eu-west-1, us-east-1 and this stack names no Region'),
+      Match.stringLikeRegexp(
+        'this stack names no Region: a notification topic is created for each elasticache cluster \\(eu-west-1, us-east-1\\)',
+      ),
     );
+    // Every topic given: nothing for the stack to check, no warning.
+    const { stack: given } = controlPlaneStack({
+      inventoryText: INVENTORY,
+      elastiCacheNotifications: {
+        topicArns: Object.fromEntries(
+          ['carts', 'checkout.us'].map((name, i) => [
+            name,
+            `arn:aws:sns:${i === 0 ? 'eu-west-1' : 'us-east-1'}:123456789012:ec-${i}`,
+          ]),
+        ),
+      },
+    });
+    Annotations.fromStack(given).hasNoWarning('*', Match.stringLikeRegexp('names no Region'));
   });
 
   it('creates no topic when told not to, and none for a group outside the stack Region', () => {
