@@ -80,6 +80,8 @@ interface Bench {
   /** Every wait the runner asked for, in ms (each one shortened to 20 ms). */
   readonly sleeps: number[];
   runner(options?: Partial<RotationOptions>, deps?: Partial<RunnerDeps>): RotationRunner;
+  /** Runs a runner that dies at `point`; its error message, or 'no crash'. */
+  crashAt(point: string): Promise<string>;
   /** Everything the runners logged. */
   logs(): string;
 }
@@ -106,26 +108,42 @@ async function bench(
     cluster,
     sleeps,
     logs: () => logs.map((text) => text()).join(''),
-    runner: (options = {}, overrides = {}) => {
-      const base = controlDepsFor(backend, { elasticache, ...overrides });
-      logs.push(base.log.text);
-      const deps = {
-        ...localRotationDeps(base),
-        ...(overrides.holders ? { holders: overrides.holders } : {}),
-        sleep: async (ms: number, signal?: AbortSignal) => {
-          sleeps.push(ms);
-          await setTimeout(Math.min(ms, 20), undefined, signal ? { signal } : {});
+    crashAt: (point) =>
+      runnerOf(
+        {},
+        {
+          faults: (reached) => {
+            if (reached === point) throw new Error('simulated crash');
+          },
         },
-      };
-      return new RotationRunner(cluster, deps, {
-        actor: 'test',
-        waitForGrace: true,
-        leaseMs: 60_000,
-        gracePeriodMs: 300,
-        ...options,
-      });
-    },
+      )
+        .run()
+        .then(
+          () => 'no crash',
+          (error: Error) => error.message,
+        ),
+    runner: (options = {}, overrides = {}) => runnerOf(options, overrides),
   };
+
+  function runnerOf(options: Partial<RotationOptions> = {}, overrides: Partial<RunnerDeps> = {}) {
+    const base = controlDepsFor(backend, { elasticache, ...overrides });
+    logs.push(base.log.text);
+    const deps = {
+      ...localRotationDeps(base),
+      ...(overrides.holders ? { holders: overrides.holders } : {}),
+      sleep: async (ms: number, signal?: AbortSignal) => {
+        sleeps.push(ms);
+        await setTimeout(Math.min(ms, 20), undefined, signal ? { signal } : {});
+      },
+    };
+    return new RotationRunner(cluster, deps, {
+      actor: 'test',
+      waitForGrace: true,
+      leaseMs: 60_000,
+      gracePeriodMs: 300,
+      ...options,
+    });
+  }
 }
 
 const value = async (backend: LocalBackend, name: string) =>
@@ -200,24 +218,12 @@ describe('ElastiCache AUTH token rotation', () => {
   });
 
   it('resumes a rotation that crashed right after its ROTATE call without sending a second ROTATE', async () => {
-    const { redis, fake, backend, cluster, runner } = await bench(clusterEntry(), {
+    const { crashAt, redis, fake, backend, cluster, runner } = await bench(clusterEntry(), {
       modifyingDescribes: 3,
     });
 
     // The first runner dies right after ModifyReplicationGroup answered (the process is gone).
-    const crash = await runner(
-      {},
-      {
-        faults: (point) => {
-          if (point === 'rotation:waiting-at-pending-stored') throw new Error('simulated crash');
-        },
-      },
-    )
-      .run()
-      .then(
-        () => 'no crash',
-        (error: Error) => error.message,
-      );
+    const crash = await crashAt('rotation:waiting-at-pending-stored');
     const crashed = await backend.state.getRotation(cluster.name);
     const resumed = await runner(
       {},
@@ -409,21 +415,9 @@ describe('ElastiCache AUTH token rotation', () => {
   });
 
   it('rolls back before publishing with SET of the old token, proven by AUTH: old accepted, new refused', async () => {
-    const { redis, fake, backend, cluster, runner } = await bench(clusterEntry());
+    const { crashAt, redis, fake, backend, cluster, runner } = await bench(clusterEntry());
 
-    const crash = await runner(
-      {},
-      {
-        faults: (point) => {
-          if (point === 'rotation:after-nodes-added') throw new Error('simulated crash');
-        },
-      },
-    )
-      .run()
-      .then(
-        () => 'no crash',
-        (error: Error) => error.message,
-      );
+    const crash = await crashAt('rotation:after-nodes-added');
     const newToken = (await value(backend, pendingParameterName(TOKEN_PARAMETER))) ?? '';
     const bothValid = [
       await redis.accepts(undefined, OLD_TOKEN),
@@ -542,17 +536,8 @@ describe('ElastiCache rollback', () => {
   });
 
   it('waits out InvalidReplicationGroupState on the SET of the old token and sends it again', async () => {
-    const { redis, fake, backend, cluster, runner } = await bench(clusterEntry());
-    await runner(
-      {},
-      {
-        faults: (point) => {
-          if (point === 'rotation:after-nodes-added') throw new Error('simulated crash');
-        },
-      },
-    )
-      .run()
-      .catch(() => undefined);
+    const { crashAt, redis, fake, backend, cluster, runner } = await bench(clusterEntry());
+    await crashAt('rotation:after-nodes-added');
     const newToken = (await value(backend, pendingParameterName(TOKEN_PARAMETER))) ?? '';
     fake.busyModifyGroups = 1;
 
@@ -618,24 +603,12 @@ describe('ElastiCache RBAC user password rotation', () => {
   });
 
   it('resumes after a crash right after ModifyUser without sending both passwords twice, and rolls back with the old one alone', async () => {
-    const { redis, fake, backend, cluster, runner } = await bench(
+    const { crashAt, redis, fake, backend, cluster, runner } = await bench(
       clusterEntry({ userId: APP_USER }),
       { modifyingUserDescribes: 3 },
     );
 
-    const crash = await runner(
-      {},
-      {
-        faults: (point) => {
-          if (point === 'rotation:waiting-at-pending-stored') throw new Error('simulated crash');
-        },
-      },
-    )
-      .run()
-      .then(
-        () => 'no crash',
-        (error: Error) => error.message,
-      );
+    const crash = await crashAt('rotation:waiting-at-pending-stored');
     const newPassword = (await value(backend, pendingParameterName(TOKEN_PARAMETER))) ?? '';
     // An operator aborts before publishing: the resumed runner waits for the user, then undoes.
     const outcome = await runner(
